@@ -1,0 +1,81 @@
+// The result of one evaluation: every wall, the binding one, the headline numbers and the
+// per-operator table. It mirrors the JSON contract of `mlsim analyze` (DESIGN.md); optional
+// members are the sections and keys that do not apply, and stay absent from the report.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlsim::analysis {
+
+struct Wall {
+  std::string name;
+  double time_s = 0.0;
+  double utilization = 0.0;
+  bool binding = false;
+  std::string note;
+};
+
+struct OperatorRow {
+  std::string name, phase, bound;
+  double count = 0, flops = 0, bytes = 0, time_s = 0;   // flops, bytes, time per instance
+  double kernels = 0;
+};
+
+struct MemoryReport {
+  double per_device_bytes = 0, capacity_bytes = 0;
+  bool fits = true;
+  double weights_bytes = 0, gradients_bytes = 0, optimizer_bytes = 0, activations_bytes = 0, kv_cache_bytes = 0,
+         workspace_bytes = 0;
+  double offloaded_weight_bytes = 0;
+};
+
+struct TrainingReport {
+  double step_time_s = 0, mfu = 0, hfu = 0, model_flops_per_step = 0, hardware_flops_per_step = 0, tokens_per_s = 0;
+  std::optional<double> time_to_train_s;
+  double bubble_fraction = 0;
+  double compute_s = 0, bubble_s = 0, optimizer_s = 0, host_s = 0;
+  double exposed_tp_s = 0, exposed_dp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
+  long long micro_batches = 1;
+  long long max_micro_batch = 0;
+  bool samples = false;    // CNNs count images, not tokens
+};
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0;
+};
+
+struct InferenceReport {
+  std::optional<double> ttft_s, tpot_s;
+  double e2e_s = 0, throughput_tokens_per_s = 0;
+  long long batch = 0, max_batch = 0;
+  std::optional<double> kv_cache_bytes_per_token;
+  std::optional<Percentiles> ttft_pct, tpot_pct;
+  Percentiles e2e_pct;
+  std::optional<double> goodput;
+  bool samples = false;    // CNNs: throughput in images/s
+};
+
+struct OpsReport {
+  double duration_s = 0, gpu_hours = 0, energy_j = 0, it_energy_j = 0, operational_carbon_kg = 0, embodied_carbon_kg = 0,
+         carbon_kg = 0, water_l = 0, cost_usd = 0;
+  std::optional<double> usd_per_million_tokens;
+};
+
+struct Estimate {
+  std::string scenario;
+  bool feasible = true;
+  std::string infeasible_reason;
+  std::string binding_wall;
+  std::string binding_reason;
+  std::vector<Wall> walls;
+  std::vector<OperatorRow> operators;
+  MemoryReport memory;
+  std::optional<TrainingReport> training;
+  std::optional<InferenceReport> inference;
+  std::optional<OpsReport> ops;
+  std::vector<std::string> warnings;
+};
+
+}  // namespace mlsim::analysis

@@ -1,0 +1,362 @@
+#include "analysis/evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/operations.hpp"
+#include "analysis/pricing.hpp"
+#include "core/text.hpp"
+#include "solvers/launch_overhead.hpp"
+#include "solvers/memory_capacity.hpp"
+#include "solvers/offload.hpp"
+#include "workload/cnn.hpp"
+#include "workload/memory.hpp"
+#include "workload/params.hpp"
+#include "workload/transformer.hpp"
+
+namespace mlsim::analysis {
+
+std::string unsupported_reason(const spec::Scenario& s) {
+  if (s.training) {
+    const auto& p = s.training->parallelism;
+    if (p.tp * p.pp * p.dp * p.cp > 1 || s.system.count > 1) {
+      return "training on more than one accelerator (count, tp, pp, dp, cp > 1) needs the distributed-training solver, "
+             "which this version does not have yet";
+    }
+  }
+  if (s.inference) {
+    const auto& p = s.inference->parallelism;
+    if (p.tp > 1 || p.pp > 1 || p.ep > 1) {
+      return "serving across accelerators (tp, pp, ep > 1) needs the multi-accelerator serving solver, which this "
+             "version does not have yet; data-parallel replicas (dp) are supported";
+    }
+    if (s.inference->arrival_rate) {
+      return "inference.arrival_rate needs the continuous-batching serving solver, which this version does not have "
+             "yet; give a batch (a number or max)";
+    }
+    if (s.inference->simulate) return "inference.simulate needs the scheduler simulator, which this version does not have yet";
+  }
+  return "";
+}
+
+Estimate Evaluator::evaluate(const spec::Scenario& s, const EvalOptions& options) {
+  Estimate e;
+  e.scenario = s.name;
+  if (s.training) evaluate_training(s, options, e);
+  if (s.inference) evaluate_inference(s, options, e);
+  choose_binding_wall(e);
+  return e;
+}
+
+namespace {
+
+solvers::LaunchModel launch_model(const spec::Scenario& s, bool graphs) {
+  solvers::LaunchModel m;
+  m.cuda_graphs = graphs;
+  m.device_gap_s = graphs ? s.system.accelerator.efficiency.graph_gap.si() : s.system.accelerator.efficiency.device_gap.si();
+  m.host_per_kernel_s = s.software.host_per_kernel.si();
+  m.graph_launch_s = s.software.graph_launch.si();
+  return m;
+}
+
+void add_time_walls(Estimate& e, const Priced& p, const solvers::SequenceTime& t, double step_s, const solvers::Rates& r,
+                    double peak_flops, bool detail, const std::string& what) {
+  Wall compute{"compute", p.compute_bound_s, peak_flops > 0 ? p.flops / (step_s * peak_flops) : 0.0, false, ""};
+  Wall bandwidth{"memory_bandwidth", p.memory_bound_s, r.memory_bandwidth > 0 ? p.bytes / (step_s * r.memory_bandwidth) : 0.0,
+                 false, ""};
+  Wall host{"host_overhead", t.launch_overhead_s(), step_s > 0 ? t.launch_overhead_s() / step_s : 0.0, false, ""};
+  if (detail) {
+    compute.note = format_seconds(p.compute_bound_s) + " of " + what + " in compute-bound operators (" +
+                   format_si(p.flops, "FLOP") + ")";
+    bandwidth.note = format_seconds(p.memory_bound_s) + " of " + what + " in bandwidth-bound operators (" +
+                     format_si(p.bytes, "B") + " moved)";
+    host.note = format_double(p.kernels, 4) + " kernels: " + format_seconds(t.gaps_s) + " of device gaps, host issues in " +
+                format_seconds(t.host_s) + (t.host_s > t.device_s() ? " (the host is slower than the GPU)" : "");
+  }
+  e.walls.push_back(compute);
+  e.walls.push_back(bandwidth);
+  e.walls.push_back(host);
+}
+
+void add_capacity_wall(Estimate& e, bool detail) {
+  Wall w{"memory_capacity", 0.0, e.memory.capacity_bytes > 0 ? e.memory.per_device_bytes / e.memory.capacity_bytes : 0.0,
+         false, ""};
+  if (detail) {
+    w.note = format_bytes(e.memory.per_device_bytes) + " of " + format_bytes(e.memory.capacity_bytes) +
+             (e.memory.fits ? " used" : " needed: does not fit");
+  }
+  e.walls.push_back(w);
+}
+
+}  // namespace
+
+void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e) {
+  const auto& t = *s.training;
+  const auto& m = s.model;
+  const auto& acc = s.system.accelerator;
+  TrainingReport tr;
+  const bool cnn = m.architecture == spec::Architecture::kCnn;
+  tr.samples = cnn;
+  if (t.global_batch % (t.micro_batch * t.parallelism.dp) != 0) {
+    e.feasible = false;
+    e.infeasible_reason = "global_batch (" + std::to_string(t.global_batch) + ") is not a multiple of micro_batch x dp (" +
+                          std::to_string(t.micro_batch * t.parallelism.dp) + ")";
+  }
+  tr.micro_batches = std::max<long long>(1, t.global_batch / (t.micro_batch * t.parallelism.dp));
+  const double mb = static_cast<double>(t.micro_batch), micro = static_cast<double>(tr.micro_batches);
+  const double g = bytes_per_element(t.grad_precision), a = bytes_per_element(t.precision);
+  const double seq = static_cast<double>(t.seq_len);
+  const bool flash = s.software.flash_attention;
+
+  // Operators: forward, backward, recomputation, optimizer.
+  ops_.clear();
+  const workload::ParamCount params = workload::count_params(m);
+  workload::CnnShape shape;
+  if (cnn) {
+    shape = workload::resnet_shape(m);
+    workload::append_cnn_ops(shape, mb, t.precision, t.precision, workload::Phase::kForward, true, g, ops_);
+    for (auto& op : ops_) op.count *= micro;
+  } else {
+    workload::PassOptions po;
+    po.phase = workload::Phase::kForward;
+    po.activations = po.weights = po.kv_cache = t.precision;
+    po.flash_attention = flash;
+    po.count = micro;
+    workload::append_transformer_pass(m, {mb, seq, 0.0}, po, ops_);
+    const std::size_t forward_end = ops_.size();
+    workload::append_backward(ops_, 0, forward_end);
+    if (t.recompute == spec::Recompute::kFull) {
+      po.phase = workload::Phase::kRecompute;
+      po.include_embedding_and_head = false;
+      workload::append_transformer_pass(m, {mb, seq, 0.0}, po, ops_);
+    } else if (t.recompute == spec::Recompute::kSelective && !flash) {
+      for (std::size_t i = 0; i < forward_end; ++i) {
+        if (std::string_view(ops_[i].name) == "attention_scores") {
+          auto op = ops_[i];
+          op.phase = workload::Phase::kRecompute;
+          ops_.push_back(op);
+        }
+      }
+    }
+  }
+  // Mixed-precision Adam (one fused pass): read fp32 master weights, m, v and the gradient; write
+  // master, m, v and the working copy of the weights.
+  const double opt_bytes = params.total * (3.0 * 4.0 * 2.0 + g + a);
+  ops_.push_back({"optimizer_adam", workload::Phase::kOptimizer, workload::OpClass::kOptimizer, 1.0, 12.0 * params.total,
+                  opt_bytes, cnn ? 1.0 : static_cast<double>(m.layers) + 2.0, Precision::kFp32});
+
+  const solvers::Rates rates = solvers::achieved_rates(acc);
+  std::vector<OperatorRow>* rows = o.detail ? &e.operators : nullptr;
+  const Priced all = price_ops(ops_, 0, ops_.size(), rates, rows);
+  const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr);
+  if (all.unsupported) {
+    e.feasible = false;
+    e.infeasible_reason = acc.name + " has no " + std::string(precision_name(all.unsupported_precision)) + " peak";
+  }
+  const solvers::SequenceTime st = solvers::sequence_time(all.gpu_s, all.kernels, launch_model(s, false));
+  tr.step_time_s = st.total_s();
+  tr.optimizer_s = opt.gpu_s;
+  tr.compute_s = all.gpu_s - opt.gpu_s;
+  tr.host_s = st.launch_overhead_s();
+
+  // Model FLOPs (PaLM, Chowdhery et al. 2022, appendix B): 6 per token per multiplied weight +
+  // 12 x layers x seq x d_attn per token (attention scores and context, not halved for the mask).
+  const double tokens_per_step = cnn ? static_cast<double>(t.global_batch) : static_cast<double>(t.global_batch) * seq;
+  if (cnn) {
+    tr.model_flops_per_step = 3.0 * shape.forward_flops_per_image * static_cast<double>(t.global_batch);
+    tr.hardware_flops_per_step = tr.model_flops_per_step;
+  } else {
+    const workload::AttentionDims ad = workload::attention_dims(m);
+    const double attn_fwd_per_token = 2.0 * static_cast<double>(m.layers) * seq * ad.q_heads * (ad.qk_dim + ad.v_dim);
+    tr.model_flops_per_step = tokens_per_step * (6.0 * params.matrix_active + 3.0 * attn_fwd_per_token);
+    double recomputed = 0.0;
+    if (t.recompute == spec::Recompute::kFull) recomputed = tokens_per_step * (2.0 * (params.matrix_active - static_cast<double>(m.padded_vocab() * m.hidden)) + attn_fwd_per_token);
+    if (t.recompute == spec::Recompute::kSelective) recomputed = tokens_per_step * attn_fwd_per_token;
+    tr.hardware_flops_per_step = tr.model_flops_per_step + recomputed;
+  }
+  const auto peak = acc.peak_at(t.precision);
+  const double peak_total = peak ? peak->si() * static_cast<double>(s.system.count) : 0.0;
+  if (tr.step_time_s > 0 && peak_total > 0) {
+    tr.mfu = tr.model_flops_per_step / (tr.step_time_s * peak_total);
+    tr.hfu = tr.hardware_flops_per_step / (tr.step_time_s * peak_total);
+    tr.tokens_per_s = tokens_per_step / tr.step_time_s;
+  }
+  if (t.tokens && tr.tokens_per_s > 0) tr.time_to_train_s = *t.tokens / tr.tokens_per_s;
+
+  // Memory: weights, gradients, optimizer state, saved activations, workspace.
+  MemoryReport& mem = e.memory;
+  mem.weights_bytes = params.total * a;
+  mem.gradients_bytes = params.total * g;
+  mem.optimizer_bytes = params.total * 12.0;   // fp32 master weights, Adam m and v (ZeRO paper, Rajbhandari et al. 2020)
+  const double act_per_item = cnn ? workload::cnn_activation_bytes_per_image(shape, t.precision)
+                                  : workload::training_activation_bytes(m, 1.0, seq, t.precision, t.recompute, flash);
+  mem.activations_bytes = act_per_item * mb;
+  mem.workspace_bytes = s.software.workspace.si();
+  mem.per_device_bytes = mem.weights_bytes + mem.gradients_bytes + mem.optimizer_bytes + mem.activations_bytes + mem.workspace_bytes;
+  mem.capacity_bytes = acc.memory_capacity.si();
+  const auto cap = solvers::check_capacity(mem.per_device_bytes, mem.capacity_bytes);
+  mem.fits = cap.fits;
+  tr.max_micro_batch = solvers::largest_batch(mem.capacity_bytes, mem.per_device_bytes - mem.activations_bytes, act_per_item);
+  if (!cap.fits && e.feasible) {
+    e.feasible = false;
+    e.infeasible_reason = "does not fit: needs " + format_bytes(cap.used_bytes) + " of " + format_bytes(cap.capacity_bytes) +
+                          " (short by " + format_bytes(cap.shortfall_bytes()) + "); the largest micro-batch that fits is " +
+                          std::to_string(tr.max_micro_batch);
+  }
+
+  add_time_walls(e, all, st, tr.step_time_s, rates, peak_total, o.detail, "the step");
+  add_capacity_wall(e, o.detail);
+  if (s.duration || tr.time_to_train_s) {
+    const double duration = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
+    e.ops = operations(s, duration, tr.tokens_per_s * duration, e.warnings);
+  }
+  e.training = tr;
+}
+
+void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o, Estimate& e) {
+  const auto& inf = *s.inference;
+  const auto& m = s.model;
+  const auto& acc = s.system.accelerator;
+  const bool cnn = m.architecture == spec::Architecture::kCnn;
+  InferenceReport ir;
+  ir.samples = cnn;
+  const Precision act = inf.precision.activations, wp = inf.precision.weights, kvp = inf.precision.kv_cache;
+  const double prompt = static_cast<double>(inf.prompt_tokens), out = static_cast<double>(inf.output_tokens);
+  const double replicas = static_cast<double>(inf.parallelism.dp);
+  MemoryReport& mem = e.memory;
+  mem.capacity_bytes = acc.memory_capacity.si();
+  mem.workspace_bytes = s.software.workspace.si();
+
+  // Memory per sequence (KV cache and prefill transients) and the largest batch that fits.
+  workload::CnnShape shape;
+  double weights = 0.0, per_seq = 0.0, kv_per_seq = 0.0;
+  if (cnn) {
+    shape = workload::resnet_shape(m);
+    weights = shape.params * bytes_per_element(wp);
+    double largest = 0.0;   // the two largest feature maps are alive at once in inference
+    for (const auto& l : shape.convs) largest = std::max(largest, l.in_hw * l.in_hw * l.cin + l.out_hw * l.out_hw * l.cout);
+    per_seq = largest * bytes_per_element(act);
+  } else {
+    weights = workload::inference_weight_bytes(m, wp, act);
+    const double kv_token = workload::kv_cache_bytes_per_token(m, kvp);
+    ir.kv_cache_bytes_per_token = kv_token;
+    const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
+    const double ctx = window > 0.0 ? std::min(prompt + out, window) : prompt + out;
+    kv_per_seq = kv_token * ctx;
+    per_seq = kv_per_seq + workload::prefill_workspace_bytes(m, prompt, 1.0, act);
+  }
+  const double fixed = weights + mem.workspace_bytes;
+  ir.max_batch = solvers::largest_batch(mem.capacity_bytes, fixed, per_seq);
+  long long batch = inf.batch_max ? ir.max_batch : inf.batch.value_or(1);
+  double offloaded = 0.0, stream_s = 0.0;
+  if (batch < 1) {
+    // Not even one sequence fits beside the weights: stream the weights from host memory.
+    batch = inf.batch_max ? 1 : batch;
+    const double host_bw = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() : 0.0;
+    const auto off = solvers::weight_offload(weights, mem.capacity_bytes - mem.workspace_bytes - per_seq * static_cast<double>(batch), host_bw);
+    offloaded = off.offloaded_bytes;
+    stream_s = off.stream_s;
+  }
+  ir.batch = batch;
+  const double b = static_cast<double>(batch);
+  mem.weights_bytes = weights - offloaded;
+  mem.offloaded_weight_bytes = offloaded;
+  mem.kv_cache_bytes = kv_per_seq * b;
+  mem.activations_bytes = (per_seq - kv_per_seq) * b;
+  mem.per_device_bytes = mem.weights_bytes + mem.kv_cache_bytes + mem.activations_bytes + mem.workspace_bytes;
+  mem.fits = mem.per_device_bytes <= mem.capacity_bytes;
+  if (offloaded > 0.0) {
+    const double host_memory = s.system.node && s.system.node->host_memory ? s.system.node->host_memory->si() : 0.0;
+    if (!acc.host_link_bandwidth) {
+      mem.fits = false;
+    } else if (!s.system.node || !s.system.node->host_memory) {
+      e.warnings.push_back("weights are offloaded to host memory, whose size is unknown without a node: assumed to suffice");
+    } else if (offloaded > host_memory) {
+      mem.fits = false;
+    }
+  }
+  if (!mem.fits) {
+    e.feasible = false;
+    e.infeasible_reason = "does not fit: " + format_bytes(mem.per_device_bytes) + " needed of " + format_bytes(mem.capacity_bytes) +
+                          " (weights " + format_bytes(weights) + ", KV cache " + format_bytes(mem.kv_cache_bytes) + ")";
+  }
+
+  const solvers::Rates rates = solvers::achieved_rates(acc);
+  std::vector<OperatorRow>* rows = o.detail ? &e.operators : nullptr;
+  ops_.clear();
+  if (cnn) {
+    workload::append_cnn_ops(shape, b, act, wp, workload::Phase::kForward, false, 0.0, ops_);
+    const Priced p = price_ops(ops_, 0, ops_.size(), rates, rows);
+    const auto st = solvers::sequence_time(p.gpu_s, p.kernels, launch_model(s, inf.cuda_graphs));
+    const double step = std::max(st.total_s(), stream_s);
+    ir.e2e_s = step;
+    ir.throughput_tokens_per_s = b * replicas / step;
+    ir.e2e_pct = {step, step, step};
+    const auto peak = acc.peak_at(act);
+    if (p.unsupported) {
+      e.feasible = false;
+      e.infeasible_reason = acc.name + " has no " + std::string(precision_name(p.unsupported_precision)) + " peak";
+    }
+    add_time_walls(e, p, st, step, rates, peak ? peak->si() : 0.0, o.detail, "the batch");
+  } else {
+    // Prefill: the whole prompt of every sequence in one pass; logits for the last token only.
+    workload::PassOptions po;
+    po.phase = workload::Phase::kPrefill;
+    po.activations = act;
+    po.weights = wp;
+    po.kv_cache = kvp;
+    po.flash_attention = s.software.flash_attention;
+    po.write_kv_cache = true;
+    po.lm_head_all_tokens = false;
+    workload::append_transformer_pass(m, {b, prompt, 0.0}, po, ops_);
+    const std::size_t prefill_end = ops_.size();
+    // Decode: one token per sequence at the mean context of the output, prompt + output / 2.
+    po.phase = workload::Phase::kDecode;
+    workload::append_transformer_pass(m, {b, 1.0, prompt + out / 2.0}, po, ops_);
+    const Priced pre = price_ops(ops_, 0, prefill_end, rates, rows);
+    const Priced dec = price_ops(ops_, prefill_end, ops_.size(), rates, rows);
+    if (pre.unsupported || dec.unsupported) {
+      e.feasible = false;
+      e.infeasible_reason = acc.name + " has no " +
+                            std::string(precision_name(pre.unsupported ? pre.unsupported_precision : dec.unsupported_precision)) +
+                            " peak for the activations' precision";
+    }
+    // Serving engines capture decode in CUDA graphs; prefill runs eagerly (vLLM's default).
+    const auto pre_t = solvers::sequence_time(pre.gpu_s, pre.kernels, launch_model(s, false));
+    const auto dec_t = solvers::sequence_time(dec.gpu_s, dec.kernels, launch_model(s, inf.cuda_graphs));
+    const double ttft = std::max(pre_t.total_s(), stream_s);
+    const double tpot = std::max(dec_t.total_s(), stream_s);
+    ir.ttft_s = ttft;
+    ir.tpot_s = tpot;
+    ir.e2e_s = ttft + (out - 1.0) * tpot;
+    ir.throughput_tokens_per_s = b * replicas * out / ir.e2e_s;
+    // A fixed batch with no arrival process: every request sees the same latencies.
+    ir.ttft_pct = Percentiles{ttft, ttft, ttft};
+    ir.tpot_pct = Percentiles{tpot, tpot, tpot};
+    ir.e2e_pct = {ir.e2e_s, ir.e2e_s, ir.e2e_s};
+    if (inf.slo_ttft || inf.slo_tpot) {
+      const bool ok = (!inf.slo_ttft || ttft <= inf.slo_ttft->si()) && (!inf.slo_tpot || tpot <= inf.slo_tpot->si());
+      ir.goodput = ok ? 1.0 : 0.0;
+    }
+    const auto peak = acc.peak_at(act);
+    add_time_walls(e, dec, dec_t, tpot, rates, peak ? peak->si() : 0.0, o.detail, "a decode step");
+    if (o.detail) {
+      e.binding_reason = "prefill is " + std::string(pre.compute_bound_s >= pre.memory_bound_s ? "compute" : "bandwidth") +
+                         "-bound (" + format_seconds(pre_t.total_s()) + " for " + format_double(b * prompt, 6) +
+                         " prompt tokens); decode reads " + format_si(dec.bytes, "B") + " per step";
+    }
+  }
+  if (stream_s > 0.0) {
+    const double step = ir.tpot_s.value_or(ir.e2e_s);
+    e.walls.push_back({"host_link", stream_s, step > 0 ? stream_s / step : 0.0, false,
+                       o.detail ? format_bytes(offloaded) + " of weights stream from host memory each pass" : ""});
+  }
+  add_capacity_wall(e, o.detail);
+  if (s.duration) {
+    const double produced = ir.throughput_tokens_per_s * s.duration->si();
+    e.ops = operations(s, s.duration->si(), produced, e.warnings);
+  }
+  e.inference = ir;
+}
+
+}  // namespace mlsim::analysis

@@ -1,0 +1,29 @@
+// Evaluates a parsed scenario on one accelerator (and identical data-parallel serving replicas):
+// builds the operators of each phase, prices them on the roofline with launch overheads, checks
+// memory, and combines the walls into an Estimate. Pure: no I/O; reuses its buffers across calls.
+#pragma once
+
+#include "analysis/estimate.hpp"
+#include "spec/scenario.hpp"
+#include "workload/operator.hpp"
+
+namespace mlsim::analysis {
+
+struct EvalOptions {
+  bool detail = true;   // the per-operator table and the walls' notes (off in sweeps and benchmarks)
+};
+
+class Evaluator {
+ public:
+  Estimate evaluate(const spec::Scenario& s, const EvalOptions& options = {});
+
+ private:
+  void evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e);
+  void evaluate_inference(const spec::Scenario& s, const EvalOptions& o, Estimate& e);
+  workload::OperatorList ops_;
+};
+
+// A scenario the single-accelerator solvers cannot express yet; empty when it can be evaluated.
+std::string unsupported_reason(const spec::Scenario& s);
+
+}  // namespace mlsim::analysis

@@ -1,0 +1,47 @@
+#include "analysis/pricing.hpp"
+
+namespace mlsim::analysis {
+
+Priced price_ops(const workload::OperatorList& ops, std::size_t first, std::size_t last, const solvers::Rates& rates,
+                 std::vector<OperatorRow>* rows) {
+  Priced p;
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& op = ops[i];
+    const auto t = solvers::time_operator(op, rates);
+    if (!t) {
+      p.unsupported = true;
+      p.unsupported_precision = op.precision;
+      continue;
+    }
+    const double total = t->time_s() * op.count;
+    p.gpu_s += total;
+    (t->bound() == solvers::Bound::kCompute ? p.compute_bound_s : p.memory_bound_s) += total;
+    p.kernels += op.kernels * op.count;
+    p.flops += op.flops * op.count;
+    p.bytes += op.bytes * op.count;
+    if (rows != nullptr) {
+      rows->push_back({op.name, workload::phase_name(op.phase), solvers::bound_name(t->bound()), op.count, op.flops, op.bytes,
+                       t->time_s(), op.kernels});
+    }
+  }
+  return p;
+}
+
+void choose_binding_wall(Estimate& e) {
+  Wall* best = nullptr;
+  for (auto& w : e.walls) {
+    w.binding = false;
+    if (w.name == "memory_capacity") {
+      if (!e.memory.fits) best = &w;
+      continue;
+    }
+    if (best != nullptr && best->name == "memory_capacity") continue;
+    if (best == nullptr || w.time_s > best->time_s) best = &w;
+  }
+  if (best != nullptr) {
+    best->binding = true;
+    e.binding_wall = best->name;
+  }
+}
+
+}  // namespace mlsim::analysis

@@ -1,0 +1,37 @@
+// The per-operator roofline: an operator takes the larger of its FLOPs over the achieved compute
+// rate (precision-specific dense peak x efficiency for its class) and its bytes over the achieved
+// HBM bandwidth (peak x efficiency). Williams, Waterman & Patterson, "Roofline", CACM 2009.
+#pragma once
+
+#include <array>
+#include <optional>
+
+#include "spec/hardware.hpp"
+#include "workload/operator.hpp"
+
+namespace mlsim::solvers {
+
+enum class Bound { kCompute, kMemoryBandwidth };
+const char* bound_name(Bound b);
+
+// Achieved rates of one accelerator, computed once per evaluation.
+struct Rates {
+  std::array<double, kPrecisionCount> gemm{};        // FLOP/s achieved by GEMMs (0: unsupported)
+  std::array<double, kPrecisionCount> attention{};   // FLOP/s achieved by fused attention
+  std::array<double, kPrecisionCount> vector{};      // FLOP/s for elementwise work (never binding in practice)
+  double memory_bandwidth = 0.0;                     // B/s achieved
+};
+
+Rates achieved_rates(const spec::AcceleratorSpec& a);
+
+struct OpTime {
+  double compute_s = 0.0;
+  double memory_s = 0.0;
+  [[nodiscard]] double time_s() const { return compute_s > memory_s ? compute_s : memory_s; }
+  [[nodiscard]] Bound bound() const { return compute_s >= memory_s ? Bound::kCompute : Bound::kMemoryBandwidth; }
+};
+
+// Time of one instance. A precision the accelerator lacks returns nullopt (an infeasible point).
+std::optional<OpTime> time_operator(const workload::Operator& op, const Rates& r);
+
+}  // namespace mlsim::solvers

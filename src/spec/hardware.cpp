@@ -1,0 +1,170 @@
+#include "spec/hardware.hpp"
+
+namespace mlsim::spec {
+
+void read_header(MapReader& r, const std::string& kind, std::string& id, std::string& name) {
+  if (!r.valid()) return;
+  if (const auto v = r.integer("schema_version", Need::kRequired, 1, 1000); v && *v != 1) {
+    r.error_at(*r.node()->find("schema_version"), "schema_version " + std::to_string(*v) +
+                                                      " is not supported by this mlsim (it reads schema_version 1)");
+  }
+  if (const auto k = r.string("kind", Need::kRequired); k && *k != kind) {
+    r.error_at(*r.node()->find("kind"), "expected an entry of kind \"" + kind + "\", got \"" + *k + "\"");
+  }
+  id = r.string("id").value_or("inline");
+  name = r.string("name").value_or(id);
+  if (const Node* s = r.get("sources"); s != nullptr) {
+    if (!s->is_map()) {
+      r.error_at(*s, "sources must map each figure's key to where it comes from");
+    } else {
+      for (const auto& [key, value] : s->map) {
+        if (!value.is_scalar() || value.scalar.empty()) {
+          r.error_at(value, "sources." + key + ": expected the source as text");
+        }
+      }
+    }
+  }
+}
+
+AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
+  AcceleratorSpec a;
+  MapReader r(&n, d, "accelerator");
+  read_header(r, "accelerator", a.id, a.name);
+  if (!r.valid()) return a;
+  if (const Node* peak = r.get("peak", Need::kRequired)) {
+    MapReader p(peak, d, "accelerator.peak");
+    bool any = false;
+    for (const auto& name : precision_names()) {
+      // int8/int4 peaks are quoted in TOPS, which parse as the same dimension as TFLOPS.
+      if (auto v = p.quantity<FlopsPerSecond>(name, "989.4 TFLOPS")) {
+        a.peak[static_cast<std::size_t>(*precision_from_name(name))] = *v;
+        any = true;
+      }
+    }
+    p.finish();
+    if (!any && p.valid()) r.error_at(*peak, "accelerator.peak: give at least one precision's dense peak");
+  }
+  if (const Node* mem = r.get("memory", Need::kRequired)) {
+    MapReader m(mem, d, "accelerator.memory");
+    a.memory_capacity = m.quantity<Bytes>("capacity", "80 GiB", Need::kRequired).value_or(Bytes(0.0));
+    a.memory_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "3.35 TB/s", Need::kRequired).value_or(BytesPerSecond(0.0));
+    m.finish();
+  }
+  a.l2 = r.quantity<Bytes>("l2", "50 MiB");
+  if (const Node* su = r.get("scale_up")) {
+    MapReader m(su, d, "accelerator.scale_up");
+    a.scale_up_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "450 GB/s", Need::kRequired);
+    m.finish();
+  }
+  if (const Node* hl = r.get("host_link")) {
+    MapReader m(hl, d, "accelerator.host_link");
+    a.host_link_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "64 GB/s", Need::kRequired);
+    m.finish();
+  }
+  if (const Node* pw = r.get("power", Need::kRequired)) {
+    MapReader m(pw, d, "accelerator.power");
+    a.tdp = m.quantity<Watts>("tdp", "700 W", Need::kRequired).value_or(Watts(0.0));
+    a.idle_power = m.quantity<Watts>("idle", "90 W", Need::kOptional, true).value_or(Watts(0.0));
+    m.finish();
+    if (a.idle_power > a.tdp && a.tdp.si() > 0.0) m.error_at(*pw, "accelerator.power: idle power exceeds the TDP");
+  }
+  if (const Node* pr = r.get("price")) {
+    MapReader m(pr, d, "accelerator.price");
+    a.purchase_price = m.quantity<Usd>("purchase", "25000 USD", Need::kOptional, true);
+    a.rental_price = m.quantity<UsdPerSecond>("rental", "2.5 USD/h", Need::kOptional, true);
+    m.finish();
+  }
+  if (const Node* ef = r.get("efficiency", Need::kRequired)) {
+    MapReader m(ef, d, "accelerator.efficiency");
+    a.efficiency.compute = m.number("compute", Need::kRequired, 0.01, 1.0).value_or(1.0);
+    a.efficiency.memory = m.number("memory", Need::kRequired, 0.01, 1.0).value_or(1.0);
+    a.efficiency.attention = m.number("attention", Need::kRequired, 0.01, 1.0).value_or(1.0);
+    a.efficiency.device_gap = m.quantity<Seconds>("device_gap", "2.5 us", Need::kRequired, true).value_or(Seconds(0.0));
+    a.efficiency.graph_gap = m.quantity<Seconds>("graph_gap", "1.4 us", Need::kRequired, true).value_or(Seconds(0.0));
+    m.finish();
+  }
+  r.finish();
+  return a;
+}
+
+NodeSpec read_node(const Node& n, Diagnostics& d) {
+  NodeSpec s;
+  MapReader r(&n, d, "node");
+  read_header(r, "node", s.id, s.name);
+  if (!r.valid()) return s;
+  s.accelerator = r.string("accelerator", Need::kRequired).value_or("");
+  s.accelerators = r.integer("accelerators", Need::kRequired, 1, 1 << 20).value_or(1);
+  if (const Node* su = r.get("scale_up")) {
+    MapReader m(su, d, "node.scale_up");
+    s.scale_up_kind = m.choice("kind", {"nvswitch", "nvlink_mesh", "infinity_fabric", "ici", "pcie", "none"}, Need::kRequired)
+                          .value_or("");
+    s.scale_up_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "450 GB/s", Need::kRequired);
+    m.finish();
+  }
+  if (const Node* nics = r.get("nics")) {
+    MapReader m(nics, d, "node.nics");
+    s.nic_count = m.integer("count", Need::kRequired, 0, 1024).value_or(0);
+    s.nic_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "400 Gb/s", Need::kRequired);
+    m.finish();
+  }
+  if (const Node* host = r.get("host")) {
+    MapReader m(host, d, "node.host");
+    s.cpu_cores = m.integer("cpu_cores", Need::kOptional, 1, 1 << 20);
+    s.host_memory = m.quantity<Bytes>("memory", "2 TiB");
+    s.storage_bandwidth = m.quantity<BytesPerSecond>("storage_bandwidth", "25 GB/s");
+    m.finish();
+  }
+  if (const Node* pw = r.get("power")) {
+    MapReader m(pw, d, "node.power");
+    s.power_overhead = m.quantity<Watts>("overhead", "3.7 kW", Need::kRequired, true).value_or(Watts(0.0));
+    m.finish();
+  }
+  r.finish();
+  return s;
+}
+
+FabricSpec read_fabric(const Node& n, Diagnostics& d) {
+  FabricSpec f;
+  MapReader r(&n, d, "fabric");
+  read_header(r, "fabric", f.id, f.name);
+  if (!r.valid()) return f;
+  f.topology = r.choice("topology", {"fat_tree", "rail_optimized", "clos", "torus", "ring"}, Need::kRequired).value_or("");
+  if (const Node* link = r.get("link", Need::kRequired)) {
+    MapReader m(link, d, "fabric.link");
+    f.link_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "400 Gb/s", Need::kRequired).value_or(BytesPerSecond(0.0));
+    f.link_latency = m.quantity<Seconds>("latency", "1 us", Need::kRequired, true).value_or(Seconds(0.0));
+    m.finish();
+  }
+  f.oversubscription = r.number("oversubscription", Need::kOptional, 1.0, 1000.0).value_or(1.0);
+  r.finish();
+  return f;
+}
+
+SiteSpec read_site(const Node& n, Diagnostics& d) {
+  SiteSpec s;
+  MapReader r(&n, d, "site");
+  read_header(r, "site", s.id, s.name);
+  if (!r.valid()) return s;
+  s.carbon_intensity = r.quantity<KilogramsPerJoule>("carbon_intensity", "400 gCO2/kWh", Need::kRequired, true)
+                           .value_or(KilogramsPerJoule(0.0));
+  s.pue = r.number("pue", Need::kRequired, 1.0, 5.0).value_or(1.0);
+  s.wue = r.quantity<LitresPerJoule>("wue", "1.8 L/kWh", Need::kRequired, true).value_or(LitresPerJoule(0.0));
+  s.electricity = r.quantity<UsdPerJoule>("electricity", "0.08 USD/kWh", Need::kRequired, true).value_or(UsdPerJoule(0.0));
+  r.finish();
+  return s;
+}
+
+SoftwareSpec read_software(const Node& n, Diagnostics& d) {
+  SoftwareSpec s;
+  MapReader r(&n, d, "software");
+  read_header(r, "software", s.id, s.name);
+  if (!r.valid()) return s;
+  s.host_per_kernel = r.quantity<Seconds>("host_per_kernel", "21 us", Need::kRequired, true).value_or(Seconds(0.0));
+  s.graph_launch = r.quantity<Seconds>("graph_launch", "30 us", Need::kRequired, true).value_or(Seconds(0.0));
+  s.workspace = r.quantity<Bytes>("workspace", "1 GiB", Need::kRequired, true).value_or(Bytes(0.0));
+  s.flash_attention = r.boolean("flash_attention").value_or(true);
+  r.finish();
+  return s;
+}
+
+}  // namespace mlsim::spec

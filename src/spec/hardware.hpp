@@ -1,0 +1,87 @@
+// Spec structs of the hardware and facility entries (accelerator, node, fabric, site, software),
+// with the free functions that read them from a tree. Values are SI quantities; optional figures
+// stay optional so a solver can say which figure it missed.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "core/units.hpp"
+#include "spec/precision.hpp"
+#include "spec/reader.hpp"
+
+namespace mlsim::spec {
+
+struct Efficiency {
+  double compute = 1.0;      // achieved / dense peak for large GEMMs
+  double memory = 1.0;       // achieved / peak HBM bandwidth for streaming kernels
+  double attention = 1.0;    // achieved / dense peak for fused attention kernels
+  Seconds device_gap{0.0};   // gap between dependent kernels on one stream
+  Seconds graph_gap{0.0};    // the same inside a CUDA graph
+};
+
+struct AcceleratorSpec {
+  std::string id, name;
+  std::array<std::optional<FlopsPerSecond>, kPrecisionCount> peak{};
+  Bytes memory_capacity{0.0};
+  BytesPerSecond memory_bandwidth{0.0};
+  std::optional<Bytes> l2;
+  std::optional<BytesPerSecond> scale_up_bandwidth;
+  std::optional<BytesPerSecond> host_link_bandwidth;
+  Watts tdp{0.0};
+  Watts idle_power{0.0};
+  std::optional<Usd> purchase_price;
+  std::optional<UsdPerSecond> rental_price;
+  Efficiency efficiency;
+
+  [[nodiscard]] std::optional<FlopsPerSecond> peak_at(Precision p) const { return peak[static_cast<std::size_t>(p)]; }
+};
+
+struct NodeSpec {
+  std::string id, name;
+  std::string accelerator;     // zoo id of the accelerator it holds
+  long long accelerators = 1;
+  std::string scale_up_kind;
+  std::optional<BytesPerSecond> scale_up_bandwidth;
+  long long nic_count = 0;
+  std::optional<BytesPerSecond> nic_bandwidth;
+  std::optional<long long> cpu_cores;
+  std::optional<Bytes> host_memory;
+  std::optional<BytesPerSecond> storage_bandwidth;
+  Watts power_overhead{0.0};
+};
+
+struct FabricSpec {
+  std::string id, name, topology;
+  BytesPerSecond link_bandwidth{0.0};
+  Seconds link_latency{0.0};
+  double oversubscription = 1.0;
+};
+
+struct SiteSpec {
+  std::string id, name;
+  KilogramsPerJoule carbon_intensity{0.0};
+  double pue = 1.0;
+  LitresPerJoule wue{0.0};
+  UsdPerJoule electricity{0.0};
+};
+
+struct SoftwareSpec {
+  std::string id, name;
+  Seconds host_per_kernel{0.0};
+  Seconds graph_launch{0.0};
+  Bytes workspace{0.0};
+  bool flash_attention = true;
+};
+
+// Reads the common header (schema_version, kind, id, name, sources) and checks the kind.
+void read_header(MapReader& r, const std::string& kind, std::string& id, std::string& name);
+
+AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d);
+NodeSpec read_node(const Node& n, Diagnostics& d);
+FabricSpec read_fabric(const Node& n, Diagnostics& d);
+SiteSpec read_site(const Node& n, Diagnostics& d);
+SoftwareSpec read_software(const Node& n, Diagnostics& d);
+
+}  // namespace mlsim::spec

@@ -1,0 +1,104 @@
+// A scenario: the system, the software, the model and one job (training or inference), read from a
+// YAML file whose entry references (zoo ids, paths, inline mappings) are resolved against the zoo,
+// with `--set key=value` overrides applied to the composed tree before it is read.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spec/hardware.hpp"
+#include "spec/model.hpp"
+#include "spec/precision.hpp"
+#include "spec/tree.hpp"
+#include "spec/zoo.hpp"
+
+namespace mlsim::spec {
+
+enum class Recompute { kNone, kSelective, kFull };
+
+struct Parallelism {
+  long long tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
+  bool sequence_parallel = false;
+  long long zero = 0;
+  std::string schedule = "1f1b";
+  long long virtual_stages = 1;
+};
+
+struct TrainingSpec {
+  long long seq_len = 0;         // tokens per sequence (transformers); 0 for CNNs
+  long long global_batch = 1;    // sequences (or images) per optimizer step
+  long long micro_batch = 1;
+  Precision precision = Precision::kBf16;
+  Precision grad_precision = Precision::kFp32;
+  Parallelism parallelism;
+  bool overlap_dp_grad = true, overlap_tp_comm = false, overlap_pp_p2p = true;
+  Recompute recompute = Recompute::kNone;
+  std::optional<double> tokens;  // tokens (or samples) to train on, for the time to train
+};
+
+struct InferencePrecision {
+  Precision weights = Precision::kBf16;
+  Precision activations = Precision::kBf16;
+  Precision kv_cache = Precision::kBf16;
+};
+
+struct InferenceSpec {
+  long long prompt_tokens = 0;
+  long long output_tokens = 0;
+  std::optional<long long> batch;        // empty with batch_max or an arrival rate
+  bool batch_max = false;
+  std::optional<PerSecond> arrival_rate;
+  InferencePrecision precision;
+  Parallelism parallelism;
+  bool cuda_graphs = true;
+  bool simulate = false;
+  std::optional<Seconds> slo_ttft, slo_tpot;
+};
+
+struct SystemSpec {
+  AcceleratorSpec accelerator;
+  long long count = 1;
+  std::optional<NodeSpec> node;
+  std::optional<FabricSpec> fabric;
+  SiteSpec site;
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;                      // the scenario file ("" for text)
+  SystemSpec system;
+  SoftwareSpec software;
+  ModelSpec model;
+  std::optional<TrainingSpec> training;
+  std::optional<InferenceSpec> inference;
+  std::optional<Seconds> duration;       // ops.duration
+  Node tree;                             // the composed tree, with every value's origin
+};
+
+struct Override {
+  std::string path;    // dotted: system.accelerator.memory.bandwidth
+  std::string value;   // YAML text: "4.8 TB/s", "4", "{weights: int4}"
+};
+
+// Parses "key=value" as given to --set; nullopt (with a diagnostic) if malformed.
+std::optional<Override> parse_override(const std::string& text, Diagnostics& diags);
+
+// Loads a scenario file (or `text` named `file`), resolves and overrides it, and reads every part.
+// Returns nullopt when any error was reported in `diags`.
+std::optional<Scenario> load_scenario_file(const std::string& path, const Zoo& zoo, const std::vector<Override>& overrides,
+                                           Diagnostics& diags);
+std::optional<Scenario> load_scenario_text(const std::string& text, const std::string& file, const Zoo& zoo,
+                                           const std::vector<Override>& overrides, Diagnostics& diags);
+
+// Reads the text of a file into `text`; reports and returns false when it cannot be read.
+bool read_text_file(const std::string& path, std::string& text, Diagnostics& diags);
+
+// Loads one zoo entry (by kind and id) into a tree; null node (and a diagnostic) if missing.
+Node load_entry(const Zoo& zoo, const std::string& kind, const std::string& id, const Origin& where, Diagnostics& diags);
+
+// Converts a Hugging Face config.json (already loaded as a tree) into a model entry tree.
+Node model_tree_from_hf_config(const Node& config, Diagnostics& diags);
+
+}  // namespace mlsim::spec

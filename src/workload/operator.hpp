@@ -1,0 +1,31 @@
+// An operator: one kind of kernel of a step, priced once and counted `count` times (identical
+// layers are priced once). FLOPs and bytes are per instance; bytes are HBM traffic.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/precision.hpp"
+
+namespace mlsim::workload {
+
+enum class OpClass { kGemm, kAttention, kElementwise, kEmbedding, kOptimizer };
+enum class Phase { kForward, kBackward, kRecompute, kOptimizer, kPrefill, kDecode };
+
+const char* phase_name(Phase p);
+const char* op_class_name(OpClass c);
+
+struct Operator {
+  const char* name = "";
+  Phase phase = Phase::kForward;
+  OpClass op_class = OpClass::kElementwise;
+  double count = 1.0;        // instances per step (layers x micro-batches x ...)
+  double flops = 0.0;        // executed FLOPs per instance
+  double bytes = 0.0;        // HBM bytes read + written per instance
+  double kernels = 1.0;      // kernel launches per instance
+  Precision precision = Precision::kBf16;   // the precision its math runs at
+};
+
+using OperatorList = std::vector<Operator>;
+
+}  // namespace mlsim::workload

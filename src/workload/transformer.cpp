@@ -1,0 +1,188 @@
+#include "workload/transformer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "workload/params.hpp"
+
+namespace mlsim::workload {
+
+double attended_pairs(double q, double context, double window) {
+  // Query i (1..q) attends min(context + i, window) keys.
+  const double a = context + 1.0, b = context + q;
+  if (window <= 0.0 || b <= window) return (a + b) * q / 2.0;
+  if (a >= window) return q * window;
+  return (a + window) * (window - a + 1.0) / 2.0 + (b - window) * window;
+}
+
+namespace {
+
+struct Builder {
+  const spec::ModelSpec& m;
+  const PassOptions& o;
+  OperatorList& out;
+  double a, w, kvb;     // bytes per element: activations, weights, KV cache
+
+  void gemm(const char* name, double count, double tokens, double k, double n, double weight_bytes_per_element) {
+    const double flops = 2.0 * tokens * k * n;
+    const double bytes = k * n * weight_bytes_per_element + tokens * (k + n) * a;
+    out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations});
+  }
+  void elementwise(const char* name, double count, double elements_read, double elements_written, double flops_per_element,
+                   double kernels = 1.0) {
+    out.push_back({name, o.phase, OpClass::kElementwise, count * o.count, flops_per_element * elements_written,
+                   (elements_read + elements_written) * a, kernels, o.activations});
+  }
+};
+
+void append_mlp(Builder& b, const char* up, const char* act, const char* down, double count, double tokens, double width) {
+  const double h = static_cast<double>(b.m.hidden);
+  const bool swiglu = b.m.activation == spec::Activation::kSwiglu;
+  // Gate and up projections run as one GEMM (Megatron-LM, vLLM fuse them).
+  b.gemm(up, count, tokens, h, swiglu ? 2.0 * width : width, b.w);
+  b.elementwise(act, count, tokens * width * (swiglu ? 2.0 : 1.0), tokens * width, swiglu ? 4.0 : 8.0);
+  b.gemm(down, count, tokens, width, h, b.w);
+}
+
+}  // namespace
+
+void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const PassOptions& o, OperatorList& out) {
+  Builder b{m, o, out, bytes_per_element(o.activations), bytes_per_element(o.weights), bytes_per_element(o.kv_cache)};
+  const double h = static_cast<double>(m.hidden);
+  const double T = s.batch * s.new_tokens;
+  const double L = static_cast<double>(m.layers);
+  const AttentionDims ad = attention_dims(m);
+  const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
+  const double kv_len = window > 0.0 ? std::min(s.context + s.new_tokens, window) : s.context + s.new_tokens;
+  const bool decode = o.phase == Phase::kDecode;
+
+  if (o.include_embedding_and_head) {
+    // Embedding lookup: gather rows (read) and write the hidden states (+ learned positions).
+    const double pos = m.positions == spec::Positions::kLearned ? 1.0 : 0.0;
+    out.push_back({"embedding", o.phase, OpClass::kEmbedding, o.count, 0.0, T * h * b.a * (2.0 + pos), 1.0 + pos,
+                   o.activations});
+  }
+
+  b.elementwise("attn_norm", L, T * h, T * h, 4.0);
+  // Attention projections.
+  if (m.mla) {
+    const double ql = static_cast<double>(m.mla->q_lora_rank), kvl = static_cast<double>(m.mla->kv_lora_rank);
+    const double rope = static_cast<double>(m.mla->rope_head_dim), nope = static_cast<double>(m.head_dim);
+    if (ql > 0) {
+      b.gemm("q_down_proj", L, T, h, ql, b.w);
+      b.elementwise("q_norm", L, T * ql, T * ql, 4.0);
+      b.gemm("q_up_proj", L, T, ql, ad.q_heads * ad.qk_dim, b.w);
+    } else {
+      b.gemm("q_proj", L, T, h, ad.q_heads * ad.qk_dim, b.w);
+    }
+    b.gemm("kv_down_proj", L, T, h, kvl + rope, b.w);
+    b.elementwise("kv_norm", L, T * kvl, T * kvl, 4.0);
+    if (decode) {
+      // Weight absorption (DeepSeek-V2 section 2.1.2; FlashMLA): queries are mapped into the latent
+      // space per head, attention runs over the compressed cache, values are mapped back per head.
+      b.gemm("q_absorb", L, T, ad.q_heads * nope, kvl, 0.0);
+      out.back().bytes += ad.q_heads * nope * kvl * b.w;
+      const double pairs = s.batch * attended_pairs(s.new_tokens, s.context, window);
+      const double flops = 2.0 * pairs * ad.q_heads * ((kvl + rope) + kvl);
+      const double bytes = s.batch * kv_len * (kvl + rope) * b.kvb + T * ad.q_heads * (kvl + rope + kvl) * b.a +
+                           (o.write_kv_cache ? T * (kvl + rope) * b.kvb : 0.0);
+      out.push_back({"attention", o.phase, OpClass::kAttention, L * o.count, flops, bytes, o.write_kv_cache ? 2.0 : 1.0,
+                     o.activations});
+      b.gemm("o_absorb", L, T, ad.q_heads * kvl, ad.v_dim, 0.0);
+      out.back().bytes += ad.q_heads * kvl * ad.v_dim * b.w;
+    } else {
+      b.gemm("kv_up_proj", L, T, kvl, ad.q_heads * (nope + ad.v_dim), b.w);
+    }
+  } else {
+    b.gemm("qkv_proj", L, T, h, (ad.q_heads + 2.0 * ad.kv_heads) * ad.qk_dim, b.w);
+  }
+  if (!(m.mla && decode)) {
+    const double pairs_causal = s.batch * attended_pairs(s.new_tokens, s.context, window);
+    const double qo = T * ad.q_heads * (ad.qk_dim + ad.v_dim) * b.a;
+    const double cache_elem = m.mla ? 0.0 : ad.kv_heads * (ad.qk_dim + ad.v_dim);
+    const double kv_read = m.mla ? T * ad.q_heads * (ad.qk_dim + ad.v_dim) * b.a : s.batch * kv_len * cache_elem * b.kvb;
+    const double kv_write = o.write_kv_cache
+                                ? T * (m.mla ? static_cast<double>(m.mla->kv_lora_rank + m.mla->rope_head_dim) : cache_elem) * b.kvb
+                                : 0.0;
+    if (o.flash_attention || decode) {
+      // Fused attention: masked blocks are skipped, no score matrix in HBM (FlashAttention-2).
+      const double flops = 2.0 * pairs_causal * ad.q_heads * (ad.qk_dim + ad.v_dim);
+      out.push_back({"attention", o.phase, OpClass::kAttention, L * o.count, flops, qo + kv_read + kv_write,
+                     o.write_kv_cache ? 2.0 : 1.0, o.activations});
+    } else {
+      // Materialized attention: QK^T over the full square, softmax, then PV; the score matrix goes
+      // through HBM four times (write scores, read and write probabilities, read for PV).
+      const double scores = s.batch * ad.q_heads * s.new_tokens * kv_len;
+      const double flops = 2.0 * scores * (ad.qk_dim + ad.v_dim);
+      out.push_back({"attention_scores", o.phase, OpClass::kGemm, L * o.count, flops, qo + kv_read + kv_write + 4.0 * scores * b.a,
+                     3.0, o.activations});
+    }
+  }
+  b.gemm("o_proj", L, T, ad.q_heads * ad.v_dim, h, b.w);
+  b.elementwise("residual_add", 2.0 * L, 2.0 * T * h, T * h, 1.0);
+  b.elementwise("mlp_norm", L, T * h, T * h, 4.0);
+
+  const double dense_layers = m.moe ? static_cast<double>(m.moe->dense_layers) : L;
+  if (dense_layers > 0) append_mlp(b, "mlp_up", "mlp_act", "mlp_down", dense_layers, T, static_cast<double>(m.ffn));
+  if (m.moe) {
+    const double moe_layers = L - dense_layers;
+    const double E = static_cast<double>(m.moe->experts), k = static_cast<double>(m.moe->top_k);
+    const double ef = static_cast<double>(m.moe->expert_ffn);
+    const bool swiglu = m.activation == spec::Activation::kSwiglu;
+    const double mats = swiglu ? 3.0 : 2.0;
+    b.gemm("moe_router", moe_layers, T, h, E, b.w);
+    // Permute tokens to their experts and back (read + write, twice).
+    b.elementwise("moe_permute", moe_layers, 2.0 * T * k * h, 2.0 * T * k * h, 0.0, 2.0);
+    // Expected distinct experts hit by T tokens choosing k of E uniformly: E(1 - (1 - k/E)^T).
+    const double touched = E * (1.0 - std::pow(1.0 - k / E, T));
+    const double routed = T * k;
+    const double flops = 2.0 * routed * h * ef * mats;
+    const double bytes = touched * mats * h * ef * b.w + routed * (2.0 * h + (swiglu ? 4.0 : 2.0) * ef) * b.a;
+    out.push_back({"moe_experts", o.phase, OpClass::kGemm, moe_layers * o.count, flops, bytes, 3.0, o.activations});
+    if (m.moe->shared_experts > 0) {
+      append_mlp(b, "shared_expert_up", "shared_expert_act", "shared_expert_down", moe_layers, T,
+                 static_cast<double>(m.moe->shared_experts) * ef);
+    }
+  }
+
+  if (o.include_embedding_and_head) {
+    b.elementwise("final_norm", 1.0, T * h, T * h, 4.0);
+    const double head_tokens = o.lm_head_all_tokens ? T : s.batch;
+    // The embedding and LM head stay at the activations' precision under weight quantization
+    // (GPTQ/AWQ and vLLM's fp8 leave lm_head unquantized).
+    b.gemm("lm_head", 1.0, head_tokens, h, static_cast<double>(m.padded_vocab()), b.a);
+    if (o.lm_head_all_tokens) {
+      // Cross-entropy in fp32 over the logits: read logits, write and read fp32 softmax (Megatron).
+      const double logits = head_tokens * static_cast<double>(m.padded_vocab());
+      out.push_back({"cross_entropy", o.phase, OpClass::kElementwise, o.count, 5.0 * logits, logits * (b.a + 8.0), 2.0,
+                     Precision::kFp32});
+    }
+  }
+}
+
+void append_backward(OperatorList& ops, std::size_t first, std::size_t last) {
+  for (std::size_t i = first; i < last; ++i) {
+    Operator op = ops[i];
+    op.phase = Phase::kBackward;
+    switch (op.op_class) {
+      case OpClass::kGemm:
+        op.flops *= 2.0;
+        op.bytes *= 2.0;
+        op.kernels *= 2.0;
+        break;
+      case OpClass::kAttention:
+        op.flops *= 2.5;
+        op.bytes *= 2.0;
+        op.kernels = 2.0;
+        break;
+      case OpClass::kElementwise:
+      case OpClass::kEmbedding:
+      case OpClass::kOptimizer:
+        op.bytes *= 2.0;
+        break;
+    }
+    ops.push_back(op);
+  }
+}
+
+}  // namespace mlsim::workload
