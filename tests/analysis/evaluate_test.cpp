@@ -1,0 +1,1 @@
+// Tests: analysis/evaluate_test (to be written)

@@ -1,0 +1,1 @@
+// Tests: analysis/properties_test (to be written)

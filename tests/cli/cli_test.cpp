@@ -1,0 +1,1 @@
+// Tests: cli/cli_test (to be written)

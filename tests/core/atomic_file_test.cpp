@@ -1,0 +1,1 @@
+// Tests: core/atomic_file_test (to be written)

@@ -1,0 +1,1 @@
+// Tests: core/diagnostics_test (to be written)

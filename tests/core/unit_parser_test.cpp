@@ -1,0 +1,1 @@
+// Tests: core/unit_parser_test (to be written)

@@ -1,0 +1,1 @@
+// Tests: core/units_test (to be written)

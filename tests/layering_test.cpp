@@ -1,0 +1,1 @@
+// Tests: layering_test (to be written)

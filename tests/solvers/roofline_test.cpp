@@ -1,0 +1,1 @@
+// Tests: solvers/roofline_test (to be written)

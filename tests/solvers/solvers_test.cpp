@@ -1,0 +1,1 @@
+// Tests: solvers/solvers_test (to be written)

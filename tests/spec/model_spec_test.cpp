@@ -1,0 +1,1 @@
+// Tests: spec/model_spec_test (to be written)

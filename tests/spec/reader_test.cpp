@@ -1,0 +1,1 @@
+// Tests: spec/reader_test (to be written)

@@ -1,0 +1,1 @@
+// Tests: spec/scenario_test (to be written)

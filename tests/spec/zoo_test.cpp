@@ -1,0 +1,1 @@
+// Tests: spec/zoo_test (to be written)

@@ -1,0 +1,1 @@
+// Tests: workload/cnn_test (to be written)

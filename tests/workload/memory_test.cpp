@@ -1,0 +1,1 @@
+// Tests: workload/memory_test (to be written)

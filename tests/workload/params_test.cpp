@@ -1,0 +1,1 @@
+// Tests: workload/params_test (to be written)

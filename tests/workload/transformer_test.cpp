@@ -1,0 +1,1 @@
+// Tests: workload/transformer_test (to be written)
