@@ -227,9 +227,12 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   mem.capacity_bytes = acc.memory_capacity.si();
   mem.workspace_bytes = s.software.workspace.si();
 
-  // Memory per sequence (KV cache and prefill transients) and the largest batch that fits.
+  // Memory: weights and workspace are fixed; the KV cache grows with the batch. Serving engines
+  // prefill in chunks of at most `max_batched_tokens` tokens, so prefill transients are bounded by
+  // one chunk; without a budget, the whole batch's prompts are prefilled in one pass.
   workload::CnnShape shape;
-  double weights = 0.0, per_seq = 0.0, kv_per_seq = 0.0;
+  double weights = 0.0, per_seq = 0.0, kv_per_seq = 0.0, transient_fixed = 0.0;
+  double chunk_tokens = 0.0;
   if (cnn) {
     shape = workload::resnet_shape(m);
     weights = shape.params * bytes_per_element(wp);
@@ -243,42 +246,56 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
     const double ctx = window > 0.0 ? std::min(prompt + out, window) : prompt + out;
     kv_per_seq = kv_token * ctx;
-    per_seq = kv_per_seq + workload::prefill_workspace_bytes(m, prompt, 1.0, act);
+    if (s.software.max_batched_tokens) {
+      chunk_tokens = static_cast<double>(*s.software.max_batched_tokens);
+      transient_fixed = workload::prefill_workspace_bytes(m, chunk_tokens, 0.0, act);
+      per_seq = kv_per_seq + workload::prefill_workspace_bytes(m, 0.0, 1.0, act);
+    } else {
+      per_seq = kv_per_seq + workload::prefill_workspace_bytes(m, prompt, 1.0, act);
+    }
   }
-  const double fixed = weights + mem.workspace_bytes;
+  const double fixed = weights + mem.workspace_bytes + transient_fixed;
   ir.max_batch = solvers::largest_batch(mem.capacity_bytes, fixed, per_seq);
-  long long batch = inf.batch_max ? ir.max_batch : inf.batch.value_or(1);
+  long long batch = inf.batch_max ? std::max<long long>(1, ir.max_batch) : inf.batch.value_or(1);
+  const double b = static_cast<double>(batch);
+  if (chunk_tokens > 0.0) {
+    // A chunk never holds more than the batch's prompts.
+    const double whole = b * prompt;
+    if (whole < chunk_tokens) {
+      transient_fixed = workload::prefill_workspace_bytes(m, whole, 0.0, act);
+    }
+  }
+  // Weights that do not fit beside the batch's KV cache and transients stream from host memory.
   double offloaded = 0.0, stream_s = 0.0;
-  if (batch < 1) {
-    // Not even one sequence fits beside the weights: stream the weights from host memory.
-    batch = inf.batch_max ? 1 : batch;
+  const double others = mem.workspace_bytes + transient_fixed + per_seq * b;
+  if (weights + others > mem.capacity_bytes) {
     const double host_bw = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() : 0.0;
-    const auto off = solvers::weight_offload(weights, mem.capacity_bytes - mem.workspace_bytes - per_seq * static_cast<double>(batch), host_bw);
+    const auto off = solvers::weight_offload(weights, mem.capacity_bytes - others, host_bw);
     offloaded = off.offloaded_bytes;
     stream_s = off.stream_s;
   }
   ir.batch = batch;
-  const double b = static_cast<double>(batch);
   mem.weights_bytes = weights - offloaded;
   mem.offloaded_weight_bytes = offloaded;
   mem.kv_cache_bytes = kv_per_seq * b;
-  mem.activations_bytes = (per_seq - kv_per_seq) * b;
+  mem.activations_bytes = (per_seq - kv_per_seq) * b + transient_fixed;
   mem.per_device_bytes = mem.weights_bytes + mem.kv_cache_bytes + mem.activations_bytes + mem.workspace_bytes;
-  mem.fits = mem.per_device_bytes <= mem.capacity_bytes;
-  if (offloaded > 0.0) {
-    const double host_memory = s.system.node && s.system.node->host_memory ? s.system.node->host_memory->si() : 0.0;
+  // Offloading fills HBM exactly; allow for rounding in that sum.
+  mem.fits = mem.per_device_bytes <= mem.capacity_bytes * (1.0 + 1e-12) && others <= mem.capacity_bytes;
+  if (offloaded > 0.0 && mem.fits) {
     if (!acc.host_link_bandwidth) {
       mem.fits = false;
     } else if (!s.system.node || !s.system.node->host_memory) {
       e.warnings.push_back("weights are offloaded to host memory, whose size is unknown without a node: assumed to suffice");
-    } else if (offloaded > host_memory) {
+    } else if (offloaded > s.system.node->host_memory->si()) {
       mem.fits = false;
     }
   }
   if (!mem.fits) {
     e.feasible = false;
-    e.infeasible_reason = "does not fit: " + format_bytes(mem.per_device_bytes) + " needed of " + format_bytes(mem.capacity_bytes) +
-                          " (weights " + format_bytes(weights) + ", KV cache " + format_bytes(mem.kv_cache_bytes) + ")";
+    e.infeasible_reason = "does not fit: " + format_bytes(others + std::min(weights, mem.capacity_bytes)) + " needed of " +
+                          format_bytes(mem.capacity_bytes) + " (weights " + format_bytes(weights) + ", KV cache " +
+                          format_bytes(mem.kv_cache_bytes) + ")";
   }
 
   const solvers::Rates rates = solvers::achieved_rates(acc);
@@ -322,7 +339,8 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
                             " peak for the activations' precision";
     }
     // Serving engines capture decode in CUDA graphs; prefill runs eagerly (vLLM's default).
-    const auto pre_t = solvers::sequence_time(pre.gpu_s, pre.kernels, launch_model(s, false));
+    const double chunks = chunk_tokens > 0.0 ? std::ceil(b * prompt / chunk_tokens) : 1.0;
+    const auto pre_t = solvers::sequence_time(pre.gpu_s, pre.kernels * chunks, launch_model(s, false));
     const auto dec_t = solvers::sequence_time(dec.gpu_s, dec.kernels, launch_model(s, inf.cuda_graphs));
     const double ttft = std::max(pre_t.total_s(), stream_s);
     const double tpot = std::max(dec_t.total_s(), stream_s);

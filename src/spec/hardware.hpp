@@ -73,6 +73,7 @@ struct SoftwareSpec {
   Seconds graph_launch{0.0};
   Bytes workspace{0.0};
   bool flash_attention = true;
+  std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
 };
 
 // Reads the common header (schema_version, kind, id, name, sources) and checks the kind.
