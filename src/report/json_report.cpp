@@ -7,7 +7,7 @@
 namespace mlsim::report {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Numbers in a report are SI and finite; anything else is a bug in mlsim, not in the input.
 double finite(double v, const char* key) {

@@ -33,6 +33,7 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
   if (!r.valid()) return a;
   if (const Node* peak = r.get("peak", Need::kRequired)) {
     MapReader p(peak, d, "accelerator.peak");
+    const std::size_t errors_before = d.error_count();
     bool any = false;
     for (const auto& name : precision_names()) {
       // int8/int4 peaks are quoted in TOPS, which parse as the same dimension as TFLOPS.
@@ -42,7 +43,9 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
       }
     }
     p.finish();
-    if (!any && p.valid()) r.error_at(*peak, "accelerator.peak: give at least one precision's dense peak");
+    if (!any && p.valid() && d.error_count() == errors_before) {
+      r.error_at(*peak, "accelerator.peak: give at least one precision's dense peak");
+    }
   }
   if (const Node* mem = r.get("memory", Need::kRequired)) {
     MapReader m(mem, d, "accelerator.memory");
