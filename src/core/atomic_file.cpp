@@ -18,7 +18,11 @@ WriteResult write_file_atomically(const std::string& path, const std::string& co
   }
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  // Built by appending: GCC 12 warns falsely on "literal" + std::string&& (GCC bug 105329).
+  std::string name(".");
+  name += target.filename().string();
+  name += ".tmp.XXXXXX";
+  std::string tmpl = (dir / name).string();
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return {false, path + ": cannot create a temporary file: " + std::strerror(errno)};
   std::size_t written = 0;

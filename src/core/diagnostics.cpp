@@ -33,9 +33,9 @@ std::string Diagnostics::format(const Diagnostic& d) const {
   if (it == sources_.end() || d.origin.line <= 0) return out.str();
   std::istringstream lines(it->second);
   std::string text;
-  for (int i = 0; i < d.origin.line && std::getline(lines, text); ++i) {
-  }
-  if (!lines && text.empty()) return out.str();
+  int read = 0;
+  while (read < d.origin.line && std::getline(lines, text)) ++read;
+  if (read < d.origin.line) return out.str();   // past the end: no line to show
   out << "  " << text << "\n  ";
   for (int i = 1; i < d.origin.column && static_cast<std::size_t>(i) <= text.size(); ++i) {
     out << (text[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ');

@@ -167,7 +167,7 @@ UnitParse parse_quantity_text(std::string_view text) {
       out.error = UnitError{msg, unit_col};
       return out;
     }
-    q.si_value *= term->scale;
+    q.si *= term->scale;
     q.dimension = term->dim;
   }
   if (slash != std::string_view::npos) {
@@ -179,7 +179,7 @@ UnitParse parse_quantity_text(std::string_view text) {
       out.error = UnitError{msg, unit_col};
       return out;
     }
-    q.si_value /= term->scale;
+    q.si /= term->scale;
     q.dimension = add(q.dimension, term->dim, -1);
   }
   out.value = q;
@@ -202,7 +202,7 @@ UnitParse parse_checked_quantity(std::string_view text, const QuantityCheck& che
     p.value.reset();
     return p;
   }
-  if (p.value->si_value < 0.0 || (!check.allow_zero && p.value->si_value == 0.0)) {
+  if (p.value->si < 0.0 || (!check.allow_zero && p.value->si == 0.0)) {
     p.error = UnitError{std::string("must be ") + (check.allow_zero ? "zero or positive" : "positive") + ", got \"" +
                             std::string(trim(text)) + "\"",
                         0};

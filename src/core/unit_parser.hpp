@@ -11,7 +11,7 @@
 namespace mlsim {
 
 struct ParsedQuantity {
-  double si_value = 0.0;
+  double si = 0.0;
   DimensionVector dimension;
 };
 

@@ -34,7 +34,7 @@ class Quantity {
  public:
   using dim = D;
   constexpr Quantity() = default;
-  constexpr explicit Quantity(double si_value) : value_(si_value) {}
+  constexpr explicit Quantity(double value) : value_(value) {}
   [[nodiscard]] constexpr double si() const { return value_; }
 
   constexpr Quantity& operator+=(Quantity o) { value_ += o.value_; return *this; }

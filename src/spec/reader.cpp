@@ -51,7 +51,7 @@ std::optional<double> MapReader::quantity_si(const std::string& key, const Quant
     diags_.error(at, what_ + "." + key + ": " + p.error->message);
     return std::nullopt;
   }
-  return p.value->si_value;
+  return p.value->si;
 }
 
 std::optional<double> read_number(const Node& n, Diagnostics& diags, const std::string& what) {

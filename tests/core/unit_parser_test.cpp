@@ -16,7 +16,7 @@ double si_of(const std::string& text, const DimensionVector& dim) {
   const UnitParse p = parse_quantity_text(text);
   REQUIRE_MESSAGE(p.value.has_value(), text << ": " << (p.error ? p.error->message : ""));
   CHECK_MESSAGE(p.value->dimension == dim, text);
-  return p.value->si_value;
+  return p.value->si;
 }
 
 template <class Q>
@@ -99,11 +99,11 @@ TEST_CASE("checked quantities accept the expected dimension") {
   const UnitParse p = parse_checked_quantity("3.35 TB/s", quantity_check<BytesPerSecond>("3.35 TB/s"));
   REQUIRE(p.value.has_value());
   CHECK_FALSE(p.error.has_value());
-  CHECK(p.value->si_value == rel(3.35e12));
+  CHECK(p.value->si == rel(3.35e12));
   // Zero where allowed (an idle power, a price).
   const UnitParse z = parse_checked_quantity("0 W", quantity_check<Watts>("90 W", true));
   REQUIRE(z.value.has_value());
-  CHECK(z.value->si_value == 0.0);
+  CHECK(z.value->si == 0.0);
 }
 
 TEST_CASE("a bare number where a unit is needed") {
