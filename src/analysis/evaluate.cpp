@@ -256,7 +256,12 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   }
   const double fixed = weights + mem.workspace_bytes + transient_fixed;
   ir.max_batch = solvers::largest_batch(mem.capacity_bytes, fixed, per_seq);
-  long long batch = inf.batch_max ? std::max<long long>(1, ir.max_batch) : inf.batch.value_or(1);
+  // `batch: max` is what fits, capped by the scheduler's limit on running sequences.
+  long long batch = inf.batch.value_or(1);
+  if (inf.batch_max) {
+    batch = std::max<long long>(1, ir.max_batch);
+    if (s.software.max_sequences) batch = std::min(batch, *s.software.max_sequences);
+  }
   const double b = static_cast<double>(batch);
   if (chunk_tokens > 0.0) {
     // A chunk never holds more than the batch's prompts.

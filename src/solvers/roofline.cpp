@@ -13,7 +13,7 @@ Rates achieved_rates(const spec::AcceleratorSpec& a) {
   }
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
     const auto peak = a.peak[i];
-    r.gemm[i] = peak ? peak->si() * a.efficiency.compute : 0.0;
+    r.gemm[i] = peak ? peak->si() * a.efficiency.compute_at[i] : 0.0;
     r.attention[i] = peak ? peak->si() * a.efficiency.attention : 0.0;
     r.vector[i] = vector_peak * a.efficiency.compute;
   }

@@ -79,7 +79,23 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
   }
   if (const Node* ef = r.get("efficiency", Need::kRequired)) {
     MapReader m(ef, d, "accelerator.efficiency");
-    a.efficiency.compute = m.number("compute", Need::kRequired, 0.01, 1.0).value_or(1.0);
+    // A number for every precision, or a map per precision with `other` for the rest (FP8 GEMMs
+    // reach a smaller share of their peak than BF16 ones on Hopper: MAMF table, CALIBRATION.md 3.1).
+    const Node* compute = m.get("compute", Need::kRequired);
+    if (compute != nullptr && compute->is_map()) {
+      MapReader c(compute, d, "accelerator.efficiency.compute");
+      a.efficiency.compute = c.number("other", Need::kRequired, 0.01, 1.0).value_or(1.0);
+      a.efficiency.compute_at.fill(a.efficiency.compute);
+      for (const auto& name : precision_names()) {
+        if (auto v = c.number(name, Need::kOptional, 0.01, 1.0)) {
+          a.efficiency.compute_at[static_cast<std::size_t>(*precision_from_name(name))] = *v;
+        }
+      }
+      c.finish();
+    } else {
+      a.efficiency.compute = m.number("compute", Need::kRequired, 0.01, 1.0).value_or(1.0);
+      a.efficiency.compute_at.fill(a.efficiency.compute);
+    }
     a.efficiency.memory = m.number("memory", Need::kRequired, 0.01, 1.0).value_or(1.0);
     a.efficiency.attention = m.number("attention", Need::kRequired, 0.01, 1.0).value_or(1.0);
     a.efficiency.device_gap = m.quantity<Seconds>("device_gap", "2.5 us", Need::kRequired, true).value_or(Seconds(0.0));
@@ -167,6 +183,7 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.workspace = r.quantity<Bytes>("workspace", "1 GiB", Need::kRequired, true).value_or(Bytes(0.0));
   s.flash_attention = r.boolean("flash_attention").value_or(true);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);
+  s.max_sequences = r.integer("max_sequences", Need::kOptional, 1, 1LL << 40);
   r.finish();
   return s;
 }

@@ -14,7 +14,8 @@
 namespace mlsim::spec {
 
 struct Efficiency {
-  double compute = 1.0;      // achieved / dense peak for large GEMMs
+  double compute = 1.0;      // achieved / dense peak for large GEMMs (the `other` entry of a per-precision map)
+  std::array<double, kPrecisionCount> compute_at{};   // per precision; filled from `compute` for every precision
   double memory = 1.0;       // achieved / peak HBM bandwidth for streaming kernels
   double attention = 1.0;    // achieved / dense peak for fused attention kernels
   Seconds device_gap{0.0};   // gap between dependent kernels on one stream
@@ -74,6 +75,7 @@ struct SoftwareSpec {
   Bytes workspace{0.0};
   bool flash_attention = true;
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
+  std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
 };
 
 // Reads the common header (schema_version, kind, id, name, sources) and checks the kind.

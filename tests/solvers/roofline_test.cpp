@@ -1,1 +1,116 @@
-// Tests: solvers/roofline_test (to be written)
+// The per-operator roofline: max(FLOPs / achieved compute, bytes / achieved bandwidth), with the
+// achieved rates of the zoo's H100 SXM and A100 figures (read through the zoo, not hard-coded).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "spec/hardware.hpp"
+#include "solvers/roofline.hpp"
+#include "support.hpp"
+
+namespace mlsim {
+namespace {
+
+spec::AcceleratorSpec accelerator(const std::string& id) {
+  return test::zoo_entry("accelerator", id, spec::read_accelerator);
+}
+
+workload::Operator op(workload::OpClass c, double flops, double bytes, Precision p = Precision::kBf16) {
+  workload::Operator o;
+  o.name = "test";
+  o.op_class = c;
+  o.flops = flops;
+  o.bytes = bytes;
+  o.precision = p;
+  return o;
+}
+
+double peak(const spec::AcceleratorSpec& a, Precision p) { return a.peak_at(p)->si(); }
+
+}  // namespace
+
+TEST_CASE("achieved rates: precision peak x efficiency, HBM bandwidth x efficiency") {
+  const auto h = accelerator("h100_sxm");
+  // The zoo's H100 SXM: bf16 989.4 TFLOPS, 3.35 TB/s, GEMM efficiency 0.803, memory 0.87.
+  REQUIRE(h.peak_at(Precision::kBf16).has_value());
+  CHECK(peak(h, Precision::kBf16) == doctest::Approx(989.4e12).epsilon(1e-12));
+  CHECK(h.memory_bandwidth.si() == doctest::Approx(3.35e12).epsilon(1e-12));
+  const auto r = solvers::achieved_rates(h);
+  const auto bf16 = static_cast<std::size_t>(Precision::kBf16);
+  const auto fp8 = static_cast<std::size_t>(Precision::kFp8);
+  CHECK(r.gemm[bf16] == doctest::Approx(peak(h, Precision::kBf16) * h.efficiency.compute).epsilon(1e-12));
+  CHECK(r.gemm[fp8] == doctest::Approx(peak(h, Precision::kFp8) * h.efficiency.compute).epsilon(1e-12));
+  CHECK(r.attention[bf16] == doctest::Approx(peak(h, Precision::kBf16) * h.efficiency.attention).epsilon(1e-12));
+  CHECK(r.memory_bandwidth == doctest::Approx(h.memory_bandwidth.si() * h.efficiency.memory).epsilon(1e-12));
+  // 989.4e12 * 0.803 = 794.4882e12 FLOP/s; 3.35e12 * 0.87 = 2.9145e12 B/s.
+  CHECK(r.gemm[bf16] == doctest::Approx(794.4882e12).epsilon(1e-9));
+  CHECK(r.memory_bandwidth == doctest::Approx(2.9145e12).epsilon(1e-9));
+  // Elementwise work runs at the widest of the fp32/bf16/fp16 peaks for every precision.
+  CHECK(r.vector[fp8] == doctest::Approx(989.4e12 * h.efficiency.compute).epsilon(1e-9));
+  // No int4 peak on the H100: no GEMM rate.
+  CHECK(r.gemm[static_cast<std::size_t>(Precision::kInt4)] == 0.0);
+}
+
+TEST_CASE("time_operator is the larger of the compute and memory times") {
+  const auto h = accelerator("h100_sxm");
+  const auto r = solvers::achieved_rates(h);
+  const double f = peak(h, Precision::kBf16) * h.efficiency.compute;
+  const double bw = h.memory_bandwidth.si() * h.efficiency.memory;
+  // A 4096^3 bf16 GEMM: 2 * 4096^3 = 137,438,953,472 FLOPs; 3 * 4096^2 * 2 = 100,663,296 B.
+  const auto t = solvers::time_operator(op(workload::OpClass::kGemm, 137'438'953'472.0, 100'663'296.0), r);
+  REQUIRE(t.has_value());
+  CHECK(t->compute_s == doctest::Approx(137'438'953'472.0 / f).epsilon(1e-12));
+  CHECK(t->memory_s == doctest::Approx(100'663'296.0 / bw).epsilon(1e-12));
+  // 137.4e9 / 794.5e12 = 173.0 us against 100.7e6 / 2.9145e12 = 34.5 us: compute-bound.
+  CHECK(t->time_s() == doctest::Approx(173.0e-6).epsilon(0.001));
+  CHECK(t->bound() == solvers::Bound::kCompute);
+  CHECK(std::string(solvers::bound_name(t->bound())) == "compute");
+  // A GEMV (decode): 2 * 4096^2 FLOPs over 4096^2 * 2 B of weights: bandwidth-bound.
+  const auto v = solvers::time_operator(op(workload::OpClass::kGemm, 33'554'432.0, 33'554'432.0), r);
+  REQUIRE(v.has_value());
+  CHECK(v->time_s() == doctest::Approx(33'554'432.0 / bw).epsilon(1e-12));
+  CHECK(v->bound() == solvers::Bound::kMemoryBandwidth);
+  CHECK(std::string(solvers::bound_name(v->bound())) == "memory_bandwidth");
+  // Attention runs at the attention efficiency: 1e12 FLOPs / (989.4e12 * 0.35) = 2.888 ms.
+  const auto a = solvers::time_operator(op(workload::OpClass::kAttention, 1e12, 1.0), r);
+  REQUIRE(a.has_value());
+  CHECK(a->time_s() == doctest::Approx(1e12 / (peak(h, Precision::kBf16) * h.efficiency.attention)).epsilon(1e-12));
+  CHECK(a->time_s() == doctest::Approx(2.888e-3).epsilon(0.001));
+}
+
+TEST_CASE("the ridge point of the H100 in bf16") {
+  const auto h = accelerator("h100_sxm");
+  const auto r = solvers::achieved_rates(h);
+  // 989.4e12 * 0.803 / (3.35e12 * 0.87) = 794.4882e12 / 2.9145e12 = 272.60 FLOP/B.
+  const double ridge = peak(h, Precision::kBf16) * h.efficiency.compute / (h.memory_bandwidth.si() * h.efficiency.memory);
+  CHECK(ridge == doctest::Approx(272.60).epsilon(1e-4));
+  const double bytes = 1e9;
+  const auto above = solvers::time_operator(op(workload::OpClass::kGemm, ridge * 1.01 * bytes, bytes), r);
+  const auto below = solvers::time_operator(op(workload::OpClass::kGemm, ridge * 0.99 * bytes, bytes), r);
+  REQUIRE(above.has_value());
+  REQUIRE(below.has_value());
+  CHECK(above->bound() == solvers::Bound::kCompute);
+  CHECK(below->bound() == solvers::Bound::kMemoryBandwidth);
+  // Just below, the time is the memory time: 1e9 / 2.9145e12 = 343.1 us.
+  CHECK(below->time_s() == doctest::Approx(343.11e-6).epsilon(1e-4));
+  // Just above, the compute time: 1.01 * 343.1 us.
+  CHECK(above->time_s() == doctest::Approx(1.01 * 343.11e-6).epsilon(1e-4));
+}
+
+TEST_CASE("a precision the accelerator lacks has no time") {
+  const auto a100 = accelerator("a100_sxm_80gb");
+  CHECK_FALSE(a100.peak_at(Precision::kFp8).has_value());
+  const auto r = solvers::achieved_rates(a100);
+  CHECK_FALSE(solvers::time_operator(op(workload::OpClass::kGemm, 1e9, 1e6, Precision::kFp8), r).has_value());
+  CHECK_FALSE(solvers::time_operator(op(workload::OpClass::kAttention, 1e9, 1e6, Precision::kFp8), r).has_value());
+  // Moving bytes needs no peak: a zero-FLOP op at fp8 is priced at the bandwidth.
+  const auto copy = solvers::time_operator(op(workload::OpClass::kGemm, 0.0, 1e6, Precision::kFp8), r);
+  REQUIRE(copy.has_value());
+  CHECK(copy->time_s() == doctest::Approx(1e6 / (a100.memory_bandwidth.si() * a100.efficiency.memory)).epsilon(1e-12));
+  // bf16 on the A100: 312 TFLOPS x 0.869.
+  const auto t = solvers::time_operator(op(workload::OpClass::kGemm, 1e12, 1.0), r);
+  REQUIRE(t.has_value());
+  CHECK(t->time_s() == doctest::Approx(1e12 / (312e12 * 0.869)).epsilon(1e-9));
+}
+
+}  // namespace mlsim
