@@ -35,8 +35,10 @@ void walk_figures(const Node& entry, const Node& n, const std::string& path, Dia
     return;
   }
   if (is_figure(n) && !source_of(entry, path)) {
-    diags.error(n.origin, "figure \"" + path + "\" has no source: add sources." + path.substr(0, path.find('.')) +
-                              " (or sources." + path + ")");
+    // A top-level figure has one key to name; a nested one may be covered by its parent too.
+    const auto dot = path.find('.');
+    diags.error(n.origin, "figure \"" + path + "\" has no source: add sources." + path.substr(0, dot) +
+                              (dot == std::string::npos ? "" : " (or sources." + path + ")"));
   }
 }
 
