@@ -171,7 +171,9 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     tr.model_flops_per_step = tokens_per_step * (6.0 * params.matrix_active + 3.0 * attn_fwd_per_token);
     double recomputed = 0.0;
     if (t.recompute == spec::Recompute::kFull) recomputed = tokens_per_step * (2.0 * (params.matrix_active - static_cast<double>(m.padded_vocab() * m.hidden)) + attn_fwd_per_token);
-    if (t.recompute == spec::Recompute::kSelective) recomputed = tokens_per_step * attn_fwd_per_token;
+    // Selective recompute re-runs the materialized score/context products; under flash attention
+    // nothing extra is recomputed (the backward's own recomputation is in its 2.5x), so no op is added.
+    if (t.recompute == spec::Recompute::kSelective && !flash) recomputed = tokens_per_step * attn_fwd_per_token;
     tr.hardware_flops_per_step = tr.model_flops_per_step + recomputed;
   }
   const auto peak = acc.peak_at(t.precision);

@@ -6,21 +6,24 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "analysis/evaluate.hpp"
 #include "spec/hardware.hpp"
 #include "spec/model.hpp"
-#include "support.hpp"
+#include "../support.hpp"
 #include "workload/memory.hpp"
 #include "workload/params.hpp"
 
 namespace mlsim {
 namespace {
 
-analysis::Estimate evaluate(const std::string& yaml) {
+analysis::Estimate evaluate(const std::string& yaml, const std::vector<spec::Override>& overrides = {}) {
   Diagnostics d;
-  const auto s = test::scenario_from_text(yaml, d);
-  REQUIRE_MESSAGE(s.has_value(), yaml);
+  const auto s = test::scenario_from_text(yaml, d, overrides);
+  std::string problems;
+  for (const auto& x : d.all()) problems += x.message + "\n";
+  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
   analysis::Evaluator ev;
   return ev.evaluate(*s);
 }
@@ -42,6 +45,8 @@ spec::AcceleratorSpec accelerator(const std::string& id) {
   return test::zoo_entry("accelerator", id, spec::read_accelerator);
 }
 spec::ModelSpec model(const std::string& id) { return test::zoo_entry("model", id, spec::read_model); }
+
+constexpr auto kBf16 = static_cast<std::size_t>(Precision::kBf16);
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
@@ -88,7 +93,7 @@ TEST_CASE("acceptance: decode at large batch and short context is compute-bound"
   // The GEMMs alone: 2 x 512 x (7,504,658,432 - 525,336,576 LM head) + 2 x 512 x 525,336,576
   // = 2 x 512 x 7,504,658,432 = 7.685e12 FLOPs at 989.4 TFLOPS x 0.803 = 9.67 ms at least.
   const auto h = accelerator("h100_sxm");
-  const double gemm_s = 2.0 * 512.0 * 7'504'658'432.0 / (h.peak_at(Precision::kBf16)->si() * h.efficiency.compute);
+  const double gemm_s = 2.0 * 512.0 * 7'504'658'432.0 / (h.peak_at(Precision::kBf16)->si() * h.efficiency.compute_at[kBf16]);
   CHECK(gemm_s == doctest::Approx(9.673e-3).epsilon(1e-3));
   REQUIRE(e.inference.has_value());
   CHECK(*e.inference->tpot_s >= gemm_s);
@@ -113,7 +118,7 @@ TEST_CASE("acceptance: prefill of a long prompt is compute-bound") {
   const double peak = h.peak_at(Precision::kBf16)->si();
   const double gemm = 2.0 * 8192.0 * 6'979'321'856.0 + 2.0 * 525'336'576.0;
   const double attention = 32.0 * 2.0 * (8192.0 * 8193.0 / 2.0) * 32.0 * 256.0;
-  const double floor_s = gemm / (peak * h.efficiency.compute) + attention / (peak * h.efficiency.attention);
+  const double floor_s = gemm / (peak * h.efficiency.compute_at[kBf16]) + attention / (peak * h.efficiency.attention);
   CHECK(floor_s == doctest::Approx(0.1947).epsilon(2e-3));
   REQUIRE(e.inference->ttft_s.has_value());
   CHECK(*e.inference->ttft_s >= floor_s);
@@ -194,7 +199,7 @@ TEST_CASE("training GPT-2 small on an A100: model FLOPs, MFU and HFU, memory") {
   CHECK(t.mfu < 1.0);
   CHECK(t.tokens_per_s == doctest::Approx(8'192.0 / t.step_time_s).epsilon(1e-12));
   // A step cannot beat the model FLOPs at the achieved GEMM rate: 7.0e12 / (312e12 x 0.869) = 25.8 ms.
-  CHECK(t.step_time_s >= t.model_flops_per_step / (peak * accelerator("a100_sxm_80gb").efficiency.compute));
+  CHECK(t.step_time_s >= t.model_flops_per_step / (peak * accelerator("a100_sxm_80gb").efficiency.compute_at[kBf16]));
 
   // Memory: 124,439,808 parameters x (2 B bf16 weights + 4 B fp32 gradients + 12 B Adam state).
   CHECK(e.memory.weights_bytes == 248'879'616.0);
@@ -221,6 +226,31 @@ TEST_CASE("training GPT-2 small on an A100: model FLOPs, MFU and HFU, memory") {
           doctest::Approx(8'700'366'422'016.0 / 6'999'559'372'800.0).epsilon(1e-12));
     CHECK(f.training->step_time_s > t.step_time_s);
     CHECK(f.memory.activations_bytes < e.memory.activations_bytes);
+  }
+  SUBCASE("selective recompute: nothing extra under flash attention; the score products without it") {
+    // Under flash attention the backward already recomputes the scores (its 2.5x), so selective
+    // recompute adds no operator, no time and no hardware FLOPs.
+    const auto sf = evaluate(scenario("{accelerator: a100_sxm_80gb, count: 1}", "gpt2_124m", job + "selective}"));
+    REQUIRE(sf.training.has_value());
+    CHECK(sf.training->hardware_flops_per_step == t.model_flops_per_step);
+    CHECK(sf.training->step_time_s == t.step_time_s);
+    CHECK(sf.training->hfu == sf.training->mfu);
+    // Materialized attention: the score and context products are recomputed,
+    //   8,192 tokens x 2 x 12 layers x 1024 x 12 heads x (64 + 64) = 8,192 x 37,748,736
+    //   = 309,237,645,312 -> 7,308,797,018,112 hardware FLOPs.
+    const std::vector<spec::Override> no_flash = {{"software.flash_attention", "false"}};
+    const std::string eager = "software: pytorch_eager\n";
+    const auto sm = evaluate(scenario("{accelerator: a100_sxm_80gb, count: 1}", "gpt2_124m", job + "selective}", eager), no_flash);
+    const auto nm = evaluate(scenario("{accelerator: a100_sxm_80gb, count: 1}", "gpt2_124m", job + "none}", eager), no_flash);
+    REQUIRE(sm.training.has_value());
+    REQUIRE(nm.training.has_value());
+    CHECK(sm.training->model_flops_per_step == t.model_flops_per_step);
+    CHECK(sm.training->hardware_flops_per_step == doctest::Approx(7'308'797'018'112.0).epsilon(1e-12));
+    CHECK(nm.training->hardware_flops_per_step == t.model_flops_per_step);
+    CHECK(sm.training->step_time_s > nm.training->step_time_s);
+    // It trades the s^2 score tensors for time: 5as/h of Korthikanti's formula (here 2as^2 without
+    // dropout) leaves memory.
+    CHECK(sm.memory.activations_bytes < nm.memory.activations_bytes);
   }
 }
 

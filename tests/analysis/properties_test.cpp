@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "analysis/evaluate.hpp"
-#include "support.hpp"
+#include "../support.hpp"
 
 namespace mlsim {
 namespace {

@@ -108,6 +108,17 @@ TEST_CASE("overwrite also creates a file that does not exist yet") {
   CHECK(read_all(target) == "a,b\n1,2\n");
 }
 
+TEST_CASE("overwriting a directory fails and removes its temporary file") {
+  TempDir dir;
+  fs::create_directory(dir.path() / "taken");
+  const std::string target = dir.file("taken");
+  const WriteResult r = write_file_atomically(target, "x", true);
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == target + ": cannot rename into place: Is a directory");
+  CHECK(fs::is_directory(target));
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"taken"});
+}
+
 TEST_CASE("a directory that does not exist is reported, nothing is created") {
   TempDir dir;
   const std::string target = dir.file("missing/out.json");

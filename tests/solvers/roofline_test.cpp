@@ -6,7 +6,7 @@
 
 #include "spec/hardware.hpp"
 #include "solvers/roofline.hpp"
-#include "support.hpp"
+#include "../support.hpp"
 
 namespace mlsim {
 namespace {
@@ -38,8 +38,10 @@ TEST_CASE("achieved rates: precision peak x efficiency, HBM bandwidth x efficien
   const auto r = solvers::achieved_rates(h);
   const auto bf16 = static_cast<std::size_t>(Precision::kBf16);
   const auto fp8 = static_cast<std::size_t>(Precision::kFp8);
-  CHECK(r.gemm[bf16] == doctest::Approx(peak(h, Precision::kBf16) * h.efficiency.compute).epsilon(1e-12));
-  CHECK(r.gemm[fp8] == doctest::Approx(peak(h, Precision::kFp8) * h.efficiency.compute).epsilon(1e-12));
+  CHECK(r.gemm[bf16] == doctest::Approx(peak(h, Precision::kBf16) * h.efficiency.compute_at[bf16]).epsilon(1e-12));
+  CHECK(r.gemm[fp8] == doctest::Approx(peak(h, Precision::kFp8) * h.efficiency.compute_at[fp8]).epsilon(1e-12));
+  // Per-precision GEMM efficiency (MAMF): bf16 0.803, fp8 0.709 -> 1978.9e12 * 0.709 = 1403.04e12.
+  CHECK(r.gemm[fp8] == doctest::Approx(1403.0401e12).epsilon(1e-9));
   CHECK(r.attention[bf16] == doctest::Approx(peak(h, Precision::kBf16) * h.efficiency.attention).epsilon(1e-12));
   CHECK(r.memory_bandwidth == doctest::Approx(h.memory_bandwidth.si() * h.efficiency.memory).epsilon(1e-12));
   // 989.4e12 * 0.803 = 794.4882e12 FLOP/s; 3.35e12 * 0.87 = 2.9145e12 B/s.
@@ -54,7 +56,7 @@ TEST_CASE("achieved rates: precision peak x efficiency, HBM bandwidth x efficien
 TEST_CASE("time_operator is the larger of the compute and memory times") {
   const auto h = accelerator("h100_sxm");
   const auto r = solvers::achieved_rates(h);
-  const double f = peak(h, Precision::kBf16) * h.efficiency.compute;
+  const double f = peak(h, Precision::kBf16) * h.efficiency.compute_at[static_cast<std::size_t>(Precision::kBf16)];
   const double bw = h.memory_bandwidth.si() * h.efficiency.memory;
   // A 4096^3 bf16 GEMM: 2 * 4096^3 = 137,438,953,472 FLOPs; 3 * 4096^2 * 2 = 100,663,296 B.
   const auto t = solvers::time_operator(op(workload::OpClass::kGemm, 137'438'953'472.0, 100'663'296.0), r);
@@ -82,7 +84,8 @@ TEST_CASE("the ridge point of the H100 in bf16") {
   const auto h = accelerator("h100_sxm");
   const auto r = solvers::achieved_rates(h);
   // 989.4e12 * 0.803 / (3.35e12 * 0.87) = 794.4882e12 / 2.9145e12 = 272.60 FLOP/B.
-  const double ridge = peak(h, Precision::kBf16) * h.efficiency.compute / (h.memory_bandwidth.si() * h.efficiency.memory);
+  const double ridge = peak(h, Precision::kBf16) * h.efficiency.compute_at[static_cast<std::size_t>(Precision::kBf16)] /
+                       (h.memory_bandwidth.si() * h.efficiency.memory);
   CHECK(ridge == doctest::Approx(272.60).epsilon(1e-4));
   const double bytes = 1e9;
   const auto above = solvers::time_operator(op(workload::OpClass::kGemm, ridge * 1.01 * bytes, bytes), r);

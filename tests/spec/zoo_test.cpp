@@ -2,9 +2,13 @@
 // DESIGN.md promises for the first wave exist, every entry cites sources, and source lookups work.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
-#include <set>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "../support.hpp"
@@ -199,6 +203,56 @@ TEST_CASE("lint_text on files that are not entries") {
   lint_text("- 1\n- 2\n", "c.yaml", zoo(), list);
   REQUIRE(list.all().size() == 1);
   CHECK(list.all()[0].message == "expected a mapping with schema_version and kind");
+}
+
+TEST_CASE("a zoo directory adds entries and overrides embedded ones") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("mlsim_zoo_test_" + std::to_string(::getpid()) + "_" +
+                        std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  fs::create_directories(dir / "sub");
+  const auto write = [&](const fs::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+  };
+  write(dir / "sub" / "h100_sxm.yaml", "schema_version: 1\nkind: accelerator\nid: h100_sxm\nname: mine\n");
+  write(dir / "my_site.yml", "schema_version: 1\nkind: site\n");                 // no id: the file name
+  write(dir / "notes.yaml", "measurements: [1, 2]\n");                            // no kind: not an entry
+  write(dir / "readme.txt", "kind: model\nid: ignored\n");                        // not YAML by extension
+  Zoo z = zoo();
+  Diagnostics d;
+  z.add_directory(dir.string(), d);
+  z.add_directory((dir / "absent").string(), d);
+  const ZooFile* h100 = z.find("accelerator", "h100_sxm");
+  REQUIRE(h100 != nullptr);
+  CHECK_FALSE(h100->embedded);
+  CHECK(h100->path == (dir / "sub" / "h100_sxm.yaml").string());
+  CHECK(h100->text.find("name: mine") != std::string::npos);
+  const ZooFile* site = z.find("site", "my_site");
+  REQUIRE(site != nullptr);
+  CHECK(site->kind == "site");
+  CHECK(z.find("model", "ignored") == nullptr);
+  CHECK(z.list("").size() == zoo().list("").size() + 1);   // one new entry, one replaced
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].message == "zoo directory not found");
+  CHECK(d.all()[0].origin.file == (dir / "absent").string());
+  // The shared zoo is untouched.
+  REQUIRE(zoo().find("accelerator", "h100_sxm") != nullptr);
+  CHECK(zoo().find("accelerator", "h100_sxm")->embedded);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+TEST_CASE("zoo lookups by kind and by id") {
+  CHECK(zoo().find("model", "h100_sxm") == nullptr);   // the kind is part of the key
+  const auto by_id = zoo().find_id("h100_sxm");
+  REQUIRE(by_id.size() == 1);
+  CHECK(by_id[0]->kind == "accelerator");
+  const auto sites = zoo().ids("site");
+  CHECK(sites.size() == zoo().list("site").size());
+  CHECK(std::find(sites.begin(), sites.end(), "us_average") != sites.end());
+  CHECK(Zoo::kinds() ==
+        std::vector<std::string>{"accelerator", "node", "fabric", "site", "software", "model", "scenario"});
 }
 
 TEST_CASE("peek_kind_and_id reads top-level lines without parsing") {

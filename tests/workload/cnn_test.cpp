@@ -5,7 +5,7 @@
 #include <string>
 
 #include "spec/model.hpp"
-#include "support.hpp"
+#include "../support.hpp"
 #include "workload/cnn.hpp"
 
 namespace mlsim {

@@ -7,7 +7,7 @@
 
 #include "analysis/evaluate.hpp"
 #include "spec/model.hpp"
-#include "support.hpp"
+#include "../support.hpp"
 #include "workload/memory.hpp"
 
 namespace mlsim {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "spec/model.hpp"
-#include "support.hpp"
+#include "../support.hpp"
 #include "workload/params.hpp"
 
 namespace mlsim {
