@@ -78,6 +78,19 @@ void add_time_walls(Estimate& e, const Priced& p, const solvers::SequenceTime& t
   e.walls.push_back(host);
 }
 
+// A sequence longer than the model's context: impossible with learned positions (no embedding
+// rows exist), an extrapolation with RoPE or ALiBi (context extension), said as a warning.
+void check_context(const spec::ModelSpec& m, long long tokens, Estimate& e) {
+  if (tokens <= m.max_seq_len) return;
+  const std::string what = std::to_string(tokens) + " tokens exceed " + m.name + "'s max_seq_len of " + std::to_string(m.max_seq_len);
+  if (m.positions == spec::Positions::kLearned) {
+    e.feasible = false;
+    e.infeasible_reason = what + " (learned positions have no embedding beyond it)";
+  } else {
+    e.warnings.push_back(what + ": assumes the context is extended (e.g. RoPE scaling)");
+  }
+}
+
 void add_capacity_wall(Estimate& e, bool detail) {
   Wall w{"memory_capacity", 0.0, e.memory.capacity_bytes > 0 ? e.memory.per_device_bytes / e.memory.capacity_bytes : 0.0,
          false, ""};
@@ -107,6 +120,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const double g = bytes_per_element(t.grad_precision), a = bytes_per_element(t.precision);
   const double seq = static_cast<double>(t.seq_len);
   const bool flash = s.software.flash_attention;
+  if (!cnn) check_context(m, t.seq_len, e);
 
   // Operators: forward, backward, recomputation, optimizer.
   ops_.clear();
@@ -224,6 +238,7 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   ir.samples = cnn;
   const Precision act = inf.precision.activations, wp = inf.precision.weights, kvp = inf.precision.kv_cache;
   const double prompt = static_cast<double>(inf.prompt_tokens), out = static_cast<double>(inf.output_tokens);
+  if (!cnn) check_context(m, inf.prompt_tokens + inf.output_tokens, e);
   const double replicas = static_cast<double>(inf.parallelism.dp);
   MemoryReport& mem = e.memory;
   mem.capacity_bytes = acc.memory_capacity.si();
@@ -276,7 +291,12 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   double offloaded = 0.0, stream_s = 0.0;
   const double others = mem.workspace_bytes + transient_fixed + per_seq * b;
   if (weights + others > mem.capacity_bytes) {
-    const double host_bw = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() : 0.0;
+    double host_bw = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() : 0.0;
+    if (acc.efficiency.host_link) {
+      host_bw *= *acc.efficiency.host_link;
+    } else {
+      e.warnings.push_back(acc.name + " has no efficiency.host_link: weights stream at the nominal host-link bandwidth");
+    }
     const auto off = solvers::weight_offload(weights, mem.capacity_bytes - others, host_bw);
     offloaded = off.offloaded_bytes;
     stream_s = off.stream_s;

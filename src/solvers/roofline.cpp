@@ -6,10 +6,13 @@ const char* bound_name(Bound b) { return b == Bound::kCompute ? "compute" : "mem
 
 Rates achieved_rates(const spec::AcceleratorSpec& a) {
   Rates r;
-  // Elementwise math runs on the vector units; the widest peak among fp32/bf16/fp16 stands for them.
+  // Elementwise math runs on the vector units, not the tensor cores: the fp32 peak stands for them
+  // (a chip that lists no fp32 peak falls back to its bf16 one).
   double vector_peak = 0.0;
-  for (Precision p : {Precision::kFp32, Precision::kBf16, Precision::kFp16}) {
-    if (auto v = a.peak_at(p)) vector_peak = vector_peak > v->si() ? vector_peak : v->si();
+  if (auto v = a.peak_at(Precision::kFp32)) {
+    vector_peak = v->si();
+  } else if (auto b = a.peak_at(Precision::kBf16)) {
+    vector_peak = b->si();
   }
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
     const auto peak = a.peak[i];

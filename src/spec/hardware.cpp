@@ -100,6 +100,7 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
     a.efficiency.attention = m.number("attention", Need::kRequired, 0.01, 1.0).value_or(1.0);
     a.efficiency.device_gap = m.quantity<Seconds>("device_gap", "2.5 us", Need::kRequired, true).value_or(Seconds(0.0));
     a.efficiency.graph_gap = m.quantity<Seconds>("graph_gap", "1.4 us", Need::kRequired, true).value_or(Seconds(0.0));
+    a.efficiency.host_link = m.number("host_link", Need::kOptional, 0.01, 1.0);
     m.finish();
   }
   r.finish();

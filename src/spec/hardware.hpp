@@ -20,6 +20,7 @@ struct Efficiency {
   double attention = 1.0;    // achieved / dense peak for fused attention kernels
   Seconds device_gap{0.0};   // gap between dependent kernels on one stream
   Seconds graph_gap{0.0};    // the same inside a CUDA graph
+  std::optional<double> host_link;   // achieved / peak host-link bandwidth (pinned copies)
 };
 
 struct AcceleratorSpec {
