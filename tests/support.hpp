@@ -1,12 +1,17 @@
 // Helpers shared by the tests: the embedded zoo, scenarios from text, and running the CLI in-process.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
 #include "cli/app.hpp"
 #include "core/diagnostics.hpp"
+#include "spec/model.hpp"
 #include "spec/scenario.hpp"
 #include "spec/zoo.hpp"
 
@@ -52,5 +57,56 @@ inline CliResult run_cli(std::vector<std::string> args) {
 }
 
 inline std::string source_path(const std::string& rel) { return std::string(MLSIM_SOURCE_DIR) + "/" + rel; }
+
+inline spec::ModelSpec zoo_model(const std::string& id) { return zoo_entry("model", id, spec::read_model); }
+
+// A Llama-style model small enough to count by hand: 2 layers, hidden 64, 4 query heads and 2 KV
+// heads of 16, SwiGLU ffn 128, RMSNorm, RoPE, vocabulary 100, untied, no biases, no dropout.
+inline spec::ModelSpec tiny_model() {
+  spec::ModelSpec m;
+  m.id = m.name = "tiny";
+  m.architecture = spec::Architecture::kDecoder;
+  m.layers = 2;
+  m.hidden = 64;
+  m.heads = 4;
+  m.kv_heads = 2;
+  m.head_dim = 16;
+  m.ffn = 128;
+  m.activation = spec::Activation::kSwiglu;
+  m.norm = spec::NormKind::kRmsNorm;
+  m.positions = spec::Positions::kRope;
+  m.max_seq_len = 1024;
+  m.vocab = 100;
+  m.attention = spec::AttentionKind::kGqa;
+  return m;
+}
+
+// A fresh, empty directory under the system temp dir, removed with everything in it at the end.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    path_ = std::filesystem::temp_directory_path() /
+            ("mlsim_test_" + std::to_string(::getpid()) + "_" + std::to_string(stamp) + "_" + std::to_string(++counter));
+    std::filesystem::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `text` to a file of the directory and returns its path.
+  [[nodiscard]] std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+    return file(name);
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace mlsim::test

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "../support.hpp"
 #include "core/atomic_file.hpp"
 
 namespace mlsim {
@@ -17,28 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh, empty directory under the system temp dir, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = fs::temp_directory_path() /
-            ("mlsim_atomic_test_" + std::to_string(::getpid()) + "_" + std::to_string(stamp) + "_" + std::to_string(++counter));
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,6 +31,8 @@ std::vector<std::string> names_in(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
   return names;
 }
+
+using test::TempDir;
 
 TEST_CASE("writes a new file with exactly the contents, and nothing else") {
   TempDir dir;

@@ -13,7 +13,7 @@
 namespace mlsim {
 namespace {
 
-spec::ModelSpec model(const std::string& id) { return test::zoo_entry("model", id, spec::read_model); }
+spec::ModelSpec model(const std::string& id) { return test::zoo_model(id); }
 
 // A GPT block as Korthikanti et al. analyse it: MHA, GELU with ffn = 4h, LayerNorm, dropout.
 spec::ModelSpec gpt() {
@@ -37,23 +37,7 @@ spec::ModelSpec gpt() {
   return m;
 }
 
-// h = 64, 4 query heads and 2 KV heads of 16, ffn 128, SwiGLU, vocab 100, 2 layers, no dropout.
-spec::ModelSpec tiny() {
-  spec::ModelSpec m;
-  m.id = "tiny";
-  m.layers = 2;
-  m.hidden = 64;
-  m.heads = 4;
-  m.kv_heads = 2;
-  m.head_dim = 16;
-  m.ffn = 128;
-  m.activation = spec::Activation::kSwiglu;
-  m.norm = spec::NormKind::kRmsNorm;
-  m.max_seq_len = 1024;
-  m.vocab = 100;
-  m.attention = spec::AttentionKind::kGqa;
-  return m;
-}
+spec::ModelSpec tiny() { return test::tiny_model(); }
 
 constexpr double kS = 2048.0, kH = 1024.0, kA = 16.0;
 constexpr double kSbh = kS * kH;   // b = 1: 2,097,152

@@ -12,27 +12,9 @@
 namespace mlsim {
 namespace {
 
-spec::ModelSpec model(const std::string& id) { return test::zoo_entry("model", id, spec::read_model); }
+spec::ModelSpec model(const std::string& id) { return test::zoo_model(id); }
 
-// A tiny Llama-style model small enough to count by hand.
-spec::ModelSpec tiny() {
-  spec::ModelSpec m;
-  m.id = "tiny";
-  m.architecture = spec::Architecture::kDecoder;
-  m.layers = 2;
-  m.hidden = 64;
-  m.heads = 4;
-  m.kv_heads = 2;
-  m.head_dim = 16;
-  m.ffn = 128;
-  m.activation = spec::Activation::kSwiglu;
-  m.norm = spec::NormKind::kRmsNorm;
-  m.positions = spec::Positions::kRope;
-  m.max_seq_len = 128;
-  m.vocab = 100;
-  m.attention = spec::AttentionKind::kGqa;
-  return m;
-}
+spec::ModelSpec tiny() { return test::tiny_model(); }
 
 }  // namespace
 
@@ -180,8 +162,9 @@ TEST_CASE("a tiny GQA SwiGLU model counted by hand") {
   SUBCASE("learned positions add max_seq_len x h to the embedding") {
     m.positions = spec::Positions::kLearned;
     p = workload::count_params(m);
-    CHECK(p.embedding == 6'400.0 + 128.0 * 64.0);
-    CHECK(p.total == 86'848.0 + 8'192.0);
+    // 1,024 positions x 64 = 65,536 more parameters.
+    CHECK(p.embedding == 6'400.0 + 1024.0 * 64.0);
+    CHECK(p.total == 86'848.0 + 65'536.0);
   }
   SUBCASE("vocabulary padding") {
     m.pad_vocab_to = 64;   // 100 -> 128

@@ -9,6 +9,7 @@
 
 #include "spec/model.hpp"
 #include "workload/operator.hpp"
+#include "../support.hpp"
 #include "workload/transformer.hpp"
 
 namespace mlsim {
@@ -17,24 +18,7 @@ namespace {
 using workload::OperatorList;
 using workload::Phase;
 
-// h = 64, 4 query heads and 2 KV heads of 16, ffn 128, SwiGLU, vocab 100, 2 layers.
-spec::ModelSpec tiny() {
-  spec::ModelSpec m;
-  m.id = "tiny";
-  m.layers = 2;
-  m.hidden = 64;
-  m.heads = 4;
-  m.kv_heads = 2;
-  m.head_dim = 16;
-  m.ffn = 128;
-  m.activation = spec::Activation::kSwiglu;
-  m.norm = spec::NormKind::kRmsNorm;
-  m.positions = spec::Positions::kRope;
-  m.max_seq_len = 1024;
-  m.vocab = 100;
-  m.attention = spec::AttentionKind::kGqa;
-  return m;
-}
+spec::ModelSpec tiny() { return test::tiny_model(); }
 
 const workload::Operator* find(const OperatorList& ops, const std::string& name, Phase phase) {
   for (const auto& op : ops) {
