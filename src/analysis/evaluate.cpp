@@ -240,6 +240,11 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   const double prompt = static_cast<double>(inf.prompt_tokens), out = static_cast<double>(inf.output_tokens);
   if (!cnn) check_context(m, inf.prompt_tokens + inf.output_tokens, e);
   const double replicas = static_cast<double>(inf.parallelism.dp);
+  if (s.system.count != inf.parallelism.tp * inf.parallelism.pp * inf.parallelism.dp) {
+    e.feasible = false;
+    e.infeasible_reason = "system.count (" + std::to_string(s.system.count) + ") is not tp x pp x dp (" +
+                          std::to_string(inf.parallelism.tp * inf.parallelism.pp * inf.parallelism.dp) + ")";
+  }
   MemoryReport& mem = e.memory;
   mem.capacity_bytes = acc.memory_capacity.si();
   mem.workspace_bytes = s.software.workspace.si();

@@ -70,7 +70,12 @@ ModelSpec read_model(const Node& n, Diagnostics& d) {
   m.hidden = r.integer("hidden", Need::kRequired, 1, kBig).value_or(1);
   m.heads = r.integer("heads", Need::kRequired, 1, kBig).value_or(1);
   m.kv_heads = r.integer("kv_heads", Need::kOptional, 1, kBig).value_or(m.heads);
-  m.head_dim = r.integer("head_dim", Need::kOptional, 1, kBig).value_or(m.hidden / m.heads);
+  const auto head_dim = r.integer("head_dim", Need::kOptional, 1, kBig);
+  if (!head_dim && m.hidden % m.heads != 0) {
+    d.error(n.origin, "model: hidden (" + std::to_string(m.hidden) + ") is not a multiple of heads (" + std::to_string(m.heads) +
+                          "); give head_dim");
+  }
+  m.head_dim = head_dim.value_or(m.hidden / m.heads);
   m.ffn = r.integer("ffn", Need::kRequired, 1, kBig).value_or(1);
   m.activation = pick(r.choice("activation", {"gelu", "swiglu"}, Need::kRequired), {"gelu", "swiglu"}, Activation::kGelu);
   m.norm = pick(r.choice("norm", {"layernorm", "rmsnorm"}, Need::kRequired), {"layernorm", "rmsnorm"}, NormKind::kLayerNorm);
@@ -123,6 +128,15 @@ ModelSpec read_model(const Node& n, Diagnostics& d) {
   }
   r.allow({"cnn"});
   r.finish();
+  // The attention kind must agree with the head counts (MLA keeps its own per-head K and V).
+  const bool kind_ok = m.attention == AttentionKind::kMla || (m.attention == AttentionKind::kMha && m.kv_heads == m.heads) ||
+                       (m.attention == AttentionKind::kMqa && m.kv_heads == 1) ||
+                       (m.attention == AttentionKind::kGqa && m.kv_heads > 1 && m.kv_heads < m.heads);
+  if (!kind_ok) {
+    static const char* names[] = {"mha (kv_heads = heads)", "gqa (1 < kv_heads < heads)", "mqa (kv_heads = 1)", "mla"};
+    d.error(n.origin, "model: attention kind " + std::string(names[static_cast<int>(m.attention)]) + " does not match kv_heads " +
+                          std::to_string(m.kv_heads) + " with " + std::to_string(m.heads) + " heads");
+  }
   if (m.heads % m.kv_heads != 0) {
     d.error(n.origin, "model: heads (" + std::to_string(m.heads) + ") must be a multiple of kv_heads (" +
                           std::to_string(m.kv_heads) + ")");

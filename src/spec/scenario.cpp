@@ -269,6 +269,12 @@ std::optional<Scenario> load_scenario_file(const std::string& path, const Zoo& z
       file = z->path;
       return load_scenario_text(text, file, zoo, overrides, diags);
     }
+    if (path.find('/') == std::string::npos && path.find('.') == std::string::npos) {
+      std::string msg = "no such file, and no zoo scenario of that id";
+      if (auto s = did_you_mean(path, zoo.ids("scenario"))) msg += "; did you mean \"" + *s + "\"?";
+      diags.clear();
+      diags.error(Origin{path, 0, 0}, msg + " (mlsim list scenarios shows the zoo)");
+    }
     return std::nullopt;
   }
   return load_scenario_text(text, file, zoo, overrides, diags);

@@ -379,4 +379,12 @@ TEST_CASE("a sequence longer than the model's context: infeasible with learned p
   CHECK(warned);
 }
 
+TEST_CASE("serving replicas must match the accelerator count") {
+  // dp = 2 replicas need 2 accelerators (count = tp x pp x dp, DESIGN.md).
+  const auto e = evaluate(scenario("{accelerator: h100_sxm, count: 1}", "llama3_8b",
+                                   "inference: {prompt_tokens: 128, output_tokens: 16, batch: 1, parallelism: {dp: 2}}"));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason == "system.count (1) is not tp x pp x dp (2)");
+}
+
 }  // namespace mlsim

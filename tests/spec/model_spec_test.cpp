@@ -192,10 +192,12 @@ TEST_CASE("an MLA attention block") {
   read(kBase + "bias: false\nattention: {kind: gqa, kv_lora_rank: 512}\n", d);
   read(kBase + "bias: false\nattention: {kind: mla, rope_head_dim: 64}\n", d);
   read(kBase + "bias: false\nattention: {kind: gqq}\n", d);
-  REQUIRE(d.all().size() == 3);
+  // kBase has 8 heads and no kv_heads (so 8 KV heads): `kind: gqa` contradicts it as well.
+  REQUIRE(d.all().size() == 4);
   CHECK(d.all()[0].message == "unknown key \"kv_lora_rank\" in model.attention");
-  CHECK(d.all()[1].message == "missing required key \"kv_lora_rank\" in model.attention");
-  CHECK(d.all()[2].message ==
+  CHECK(d.all()[1].message == "model: attention kind gqa (1 < kv_heads < heads) does not match kv_heads 8 with 8 heads");
+  CHECK(d.all()[2].message == "missing required key \"kv_lora_rank\" in model.attention");
+  CHECK(d.all()[3].message ==
         "model.attention.kind: unknown value \"gqq\"; expected mha | gqa | mqa | mla (did you mean \"gqa\"?)");
 }
 
@@ -274,4 +276,22 @@ TEST_CASE("zoo models with MoE, MLA and qkv biases read as published") {
 }
 
 }  // namespace
+TEST_CASE("head counts must agree with the attention kind, and head_dim with hidden") {
+  Diagnostics d;
+  // 8 heads, 1 KV head declared as MHA: MHA needs kv_heads = heads.
+  read(kBase + "bias: false\nkv_heads: 1\nattention: {kind: mha}\n", d);
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].message == "model: attention kind mha (kv_heads = heads) does not match kv_heads 1 with 8 heads");
+  // Without an explicit kind it is inferred from the counts: 1 KV head is MQA, no error.
+  d.clear();
+  const ModelSpec mqa = read(kBase + "bias: false\nkv_heads: 1\n", d);
+  CHECK(d.all().empty());
+  CHECK(mqa.attention == AttentionKind::kMqa);
+  // 512 / 6 is not whole: head_dim must be given rather than truncated to 85.
+  d.clear();
+  read(std::string(kBase).replace(kBase.find("heads: 8"), 8, "heads: 6") + "bias: false\n", d);
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].message == "model: hidden (512) is not a multiple of heads (6); give head_dim");
+}
+
 }  // namespace mlsim::spec

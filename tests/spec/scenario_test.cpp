@@ -405,7 +405,7 @@ TEST_CASE("a scenario of the zoo loads by id") {
   Diagnostics none;
   CHECK_FALSE(load_scenario_file("no_such_scenario", test::zoo(), {}, none).has_value());
   REQUIRE(none.all().size() == 1);
-  CHECK(none.all()[0].message == "cannot open the file");
+  CHECK(none.all()[0].message == "no such file, and no zoo scenario of that id (mlsim list scenarios shows the zoo)");
   CHECK(none.all()[0].origin.file == "no_such_scenario");
 }
 
