@@ -1,0 +1,22 @@
+# CTest script: run the real probe briefly. Without a GPU it must exit 2 with "mlsim-probe: no CUDA
+# device found"; with one it must write JSON and exit 0. Arguments: -DPROBE=path -DOUT=path.json
+file(REMOVE "${OUT}")
+execute_process(COMMAND "${PROBE}" --quick --only launch --soak-seconds 0 --force -o "${OUT}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 2)
+  if(NOT err MATCHES "mlsim-probe: no CUDA device found")
+    message(FATAL_ERROR "exit 2 without the no-device message; stderr:\n${err}")
+  endif()
+  message(STATUS "no CUDA device: exit 2 with the expected message")
+elseif(rc EQUAL 0)
+  if(NOT EXISTS "${OUT}")
+    message(FATAL_ERROR "exit 0 but ${OUT} was not written")
+  endif()
+  file(READ "${OUT}" doc)
+  if(NOT doc MATCHES "\"format\": \"mlsim.calibration.raw/1\"")
+    message(FATAL_ERROR "${OUT} is not a raw calibration file")
+  endif()
+  message(STATUS "GPU present: launch block measured")
+else()
+  message(FATAL_ERROR "mlsim-probe exited ${rc}; stderr:\n${err}")
+endif()
