@@ -5,6 +5,7 @@
 
 #include "analysis/operations.hpp"
 #include "analysis/pricing.hpp"
+#include "analysis/walls.hpp"
 #include "core/text.hpp"
 #include "solvers/launch_overhead.hpp"
 #include "solvers/memory_capacity.hpp"
@@ -19,9 +20,13 @@ namespace mlsim::analysis {
 std::string unsupported_reason(const spec::Scenario& s) {
   if (s.training) {
     const auto& p = s.training->parallelism;
-    if (p.tp * p.pp * p.dp * p.cp > 1 || s.system.count > 1) {
-      return "training on more than one accelerator (count, tp, pp, dp, cp > 1) needs the distributed-training solver, "
-             "which this version does not have yet";
+    if (p.cp > 1) return "context parallelism (cp > 1) is not modeled yet";
+    if (p.ep > 1) return "expert parallelism (ep > 1) is not modeled yet";
+    if (p.schedule == "zero_bubble" || p.schedule == "dualpipe") {
+      return "the " + p.schedule + " pipeline schedule is not modeled yet (gpipe, 1f1b and interleaved are)";
+    }
+    if (s.model.architecture == spec::Architecture::kCnn && s.system.count > 1) {
+      return "CNN training on more than one accelerator is not modeled yet";
     }
   }
   if (s.inference) {
@@ -48,186 +53,6 @@ Estimate Evaluator::evaluate(const spec::Scenario& s, const EvalOptions& options
   return e;
 }
 
-namespace {
-
-solvers::LaunchModel launch_model(const spec::Scenario& s, bool graphs) {
-  solvers::LaunchModel m;
-  m.cuda_graphs = graphs;
-  m.device_gap_s = graphs ? s.system.accelerator.efficiency.graph_gap.si() : s.system.accelerator.efficiency.device_gap.si();
-  m.host_per_kernel_s = s.software.host_per_kernel.si();
-  m.graph_launch_s = s.software.graph_launch.si();
-  return m;
-}
-
-void add_time_walls(Estimate& e, const Priced& p, const solvers::SequenceTime& t, double step_s, const solvers::Rates& r,
-                    double peak_flops, bool detail, const std::string& what) {
-  Wall compute{"compute", p.compute_bound_s, peak_flops > 0 ? p.flops / (step_s * peak_flops) : 0.0, false, ""};
-  Wall bandwidth{"memory_bandwidth", p.memory_bound_s, r.memory_bandwidth > 0 ? p.bytes / (step_s * r.memory_bandwidth) : 0.0,
-                 false, ""};
-  Wall host{"host_overhead", t.launch_overhead_s(), step_s > 0 ? t.launch_overhead_s() / step_s : 0.0, false, ""};
-  if (detail) {
-    compute.note = format_seconds(p.compute_bound_s) + " of " + what + " in compute-bound operators (" +
-                   format_si(p.flops, "FLOP") + ")";
-    bandwidth.note = format_seconds(p.memory_bound_s) + " of " + what + " in bandwidth-bound operators (" +
-                     format_si(p.bytes, "B") + " moved)";
-    host.note = format_double(p.kernels, 4) + " kernels: " + format_seconds(t.gaps_s) + " of device gaps, host issues in " +
-                format_seconds(t.host_s) + (t.host_s > t.device_s() ? " (the host is slower than the GPU)" : "");
-  }
-  e.walls.push_back(compute);
-  e.walls.push_back(bandwidth);
-  e.walls.push_back(host);
-}
-
-// A sequence longer than the model's context: impossible with learned positions (no embedding
-// rows exist), an extrapolation with RoPE or ALiBi (context extension), said as a warning.
-void check_context(const spec::ModelSpec& m, long long tokens, Estimate& e) {
-  if (tokens <= m.max_seq_len) return;
-  const std::string what = std::to_string(tokens) + " tokens exceed " + m.name + "'s max_seq_len of " + std::to_string(m.max_seq_len);
-  if (m.positions == spec::Positions::kLearned) {
-    e.feasible = false;
-    e.infeasible_reason = what + " (learned positions have no embedding beyond it)";
-  } else {
-    e.warnings.push_back(what + ": assumes the context is extended (e.g. RoPE scaling)");
-  }
-}
-
-void add_capacity_wall(Estimate& e, bool detail) {
-  Wall w{"memory_capacity", 0.0, e.memory.capacity_bytes > 0 ? e.memory.per_device_bytes / e.memory.capacity_bytes : 0.0,
-         false, ""};
-  if (detail) {
-    w.note = format_bytes(e.memory.per_device_bytes) + " of " + format_bytes(e.memory.capacity_bytes) +
-             (e.memory.fits ? " used" : " needed: does not fit");
-  }
-  e.walls.push_back(w);
-}
-
-}  // namespace
-
-void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e) {
-  const auto& t = *s.training;
-  const auto& m = s.model;
-  const auto& acc = s.system.accelerator;
-  TrainingReport tr;
-  const bool cnn = m.architecture == spec::Architecture::kCnn;
-  tr.samples = cnn;
-  if (t.global_batch % (t.micro_batch * t.parallelism.dp) != 0) {
-    e.feasible = false;
-    e.infeasible_reason = "global_batch (" + std::to_string(t.global_batch) + ") is not a multiple of micro_batch x dp (" +
-                          std::to_string(t.micro_batch * t.parallelism.dp) + ")";
-  }
-  tr.micro_batches = std::max<long long>(1, t.global_batch / (t.micro_batch * t.parallelism.dp));
-  const double mb = static_cast<double>(t.micro_batch), micro = static_cast<double>(tr.micro_batches);
-  const double g = bytes_per_element(t.grad_precision), a = bytes_per_element(t.precision);
-  const double seq = static_cast<double>(t.seq_len);
-  const bool flash = s.software.flash_attention;
-  if (!cnn) check_context(m, t.seq_len, e);
-
-  // Operators: forward, backward, recomputation, optimizer.
-  ops_.clear();
-  const workload::ParamCount params = workload::count_params(m);
-  workload::CnnShape shape;
-  if (cnn) {
-    shape = workload::resnet_shape(m);
-    workload::append_cnn_ops(shape, mb, t.precision, t.precision, workload::Phase::kForward, true, g, ops_);
-    for (auto& op : ops_) op.count *= micro;
-  } else {
-    workload::PassOptions po;
-    po.phase = workload::Phase::kForward;
-    po.activations = po.weights = po.kv_cache = t.precision;
-    po.flash_attention = flash;
-    po.count = micro;
-    workload::append_transformer_pass(m, {mb, seq, 0.0}, po, ops_);
-    const std::size_t forward_end = ops_.size();
-    workload::append_backward(ops_, 0, forward_end);
-    if (t.recompute == spec::Recompute::kFull) {
-      po.phase = workload::Phase::kRecompute;
-      po.include_embedding_and_head = false;
-      workload::append_transformer_pass(m, {mb, seq, 0.0}, po, ops_);
-    } else if (t.recompute == spec::Recompute::kSelective && !flash) {
-      for (std::size_t i = 0; i < forward_end; ++i) {
-        if (std::string_view(ops_[i].name) == "attention_scores") {
-          auto op = ops_[i];
-          op.phase = workload::Phase::kRecompute;
-          ops_.push_back(op);
-        }
-      }
-    }
-  }
-  // Mixed-precision Adam (one fused pass): read fp32 master weights, m, v and the gradient; write
-  // master, m, v and the working copy of the weights.
-  const double opt_bytes = params.total * (3.0 * 4.0 * 2.0 + g + a);
-  ops_.push_back({"optimizer_adam", workload::Phase::kOptimizer, workload::OpClass::kOptimizer, 1.0, 12.0 * params.total,
-                  opt_bytes, cnn ? 1.0 : static_cast<double>(m.layers) + 2.0, Precision::kFp32});
-
-  const solvers::Rates rates = solvers::achieved_rates(acc);
-  std::vector<OperatorRow>* rows = o.detail ? &e.operators : nullptr;
-  const Priced all = price_ops(ops_, 0, ops_.size(), rates, rows);
-  const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr);
-  if (all.unsupported) {
-    e.feasible = false;
-    e.infeasible_reason = acc.name + " has no " + std::string(precision_name(all.unsupported_precision)) + " peak";
-  }
-  const solvers::SequenceTime st = solvers::sequence_time(all.gpu_s, all.kernels, launch_model(s, false));
-  tr.step_time_s = st.total_s();
-  tr.optimizer_s = opt.gpu_s;
-  tr.compute_s = all.gpu_s - opt.gpu_s;
-  tr.host_s = st.launch_overhead_s();
-
-  // Model FLOPs (PaLM, Chowdhery et al. 2022, appendix B): 6 per token per multiplied weight +
-  // 12 x layers x seq x d_attn per token (attention scores and context, not halved for the mask).
-  const double tokens_per_step = cnn ? static_cast<double>(t.global_batch) : static_cast<double>(t.global_batch) * seq;
-  if (cnn) {
-    tr.model_flops_per_step = 3.0 * shape.forward_flops_per_image * static_cast<double>(t.global_batch);
-    tr.hardware_flops_per_step = tr.model_flops_per_step;
-  } else {
-    const workload::AttentionDims ad = workload::attention_dims(m);
-    const double attn_fwd_per_token = 2.0 * static_cast<double>(m.layers) * seq * ad.q_heads * (ad.qk_dim + ad.v_dim);
-    tr.model_flops_per_step = tokens_per_step * (6.0 * params.matrix_active + 3.0 * attn_fwd_per_token);
-    double recomputed = 0.0;
-    if (t.recompute == spec::Recompute::kFull) recomputed = tokens_per_step * (2.0 * (params.matrix_active - static_cast<double>(m.padded_vocab() * m.hidden)) + attn_fwd_per_token);
-    // Selective recompute re-runs the materialized score/context products; under flash attention
-    // nothing extra is recomputed (the backward's own recomputation is in its 2.5x), so no op is added.
-    if (t.recompute == spec::Recompute::kSelective && !flash) recomputed = tokens_per_step * attn_fwd_per_token;
-    tr.hardware_flops_per_step = tr.model_flops_per_step + recomputed;
-  }
-  const auto peak = acc.peak_at(t.precision);
-  const double peak_total = peak ? peak->si() * static_cast<double>(s.system.count) : 0.0;
-  if (tr.step_time_s > 0 && peak_total > 0) {
-    tr.mfu = tr.model_flops_per_step / (tr.step_time_s * peak_total);
-    tr.hfu = tr.hardware_flops_per_step / (tr.step_time_s * peak_total);
-    tr.tokens_per_s = tokens_per_step / tr.step_time_s;
-  }
-  if (t.tokens && tr.tokens_per_s > 0) tr.time_to_train_s = *t.tokens / tr.tokens_per_s;
-
-  // Memory: weights, gradients, optimizer state, saved activations, workspace.
-  MemoryReport& mem = e.memory;
-  mem.weights_bytes = params.total * a;
-  mem.gradients_bytes = params.total * g;
-  mem.optimizer_bytes = params.total * 12.0;   // fp32 master weights, Adam m and v (ZeRO paper, Rajbhandari et al. 2020)
-  const double act_per_item = cnn ? workload::cnn_activation_bytes_per_image(shape, t.precision)
-                                  : workload::training_activation_bytes(m, 1.0, seq, t.precision, t.recompute, flash);
-  mem.activations_bytes = act_per_item * mb;
-  mem.workspace_bytes = s.software.workspace.si();
-  mem.per_device_bytes = mem.weights_bytes + mem.gradients_bytes + mem.optimizer_bytes + mem.activations_bytes + mem.workspace_bytes;
-  mem.capacity_bytes = acc.memory_capacity.si();
-  const auto cap = solvers::check_capacity(mem.per_device_bytes, mem.capacity_bytes);
-  mem.fits = cap.fits;
-  tr.max_micro_batch = solvers::largest_batch(mem.capacity_bytes, mem.per_device_bytes - mem.activations_bytes, act_per_item);
-  if (!cap.fits && e.feasible) {
-    e.feasible = false;
-    e.infeasible_reason = "does not fit: needs " + format_bytes(cap.used_bytes) + " of " + format_bytes(cap.capacity_bytes) +
-                          " (short by " + format_bytes(cap.shortfall_bytes()) + "); the largest micro-batch that fits is " +
-                          std::to_string(tr.max_micro_batch);
-  }
-
-  add_time_walls(e, all, st, tr.step_time_s, rates, peak_total, o.detail, "the step");
-  add_capacity_wall(e, o.detail);
-  if (s.duration || tr.time_to_train_s) {
-    const double duration = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
-    e.ops = operations(s, duration, tr.tokens_per_s * duration, e.warnings);
-  }
-  e.training = tr;
-}
 
 void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o, Estimate& e) {
   const auto& inf = *s.inference;

@@ -3,7 +3,11 @@
 // memory, and combines the walls into an Estimate. Pure: no I/O; reuses its buffers across calls.
 #pragma once
 
+#include <map>
+#include <optional>
+
 #include "analysis/estimate.hpp"
+#include "system/cluster.hpp"
 #include "spec/scenario.hpp"
 #include "workload/operator.hpp"
 
@@ -20,7 +24,12 @@ class Evaluator {
  private:
   void evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e);
   void evaluate_inference(const spec::Scenario& s, const EvalOptions& o, Estimate& e);
+  // The cluster graph of the last system evaluated: rebuilt only when the system changes, so a
+  // sweep over batch or layout resolves the topology once (DESIGN.md).
+  const system::Cluster& cluster_for(const spec::SystemSpec& s);
   workload::OperatorList ops_;
+  std::optional<system::Cluster> cluster_;
+  std::optional<spec::SystemSpec> cluster_system_;   // the system cluster_ was built from
 };
 
 // A scenario the single-accelerator solvers cannot express yet; empty when it can be evaluated.

@@ -31,6 +31,7 @@ struct Context {
   void emit(const std::string& text, const std::string& path, bool force);
 };
 
+void add_accuracy_command(CLI::App& app, Context& ctx);
 void add_analyze_command(CLI::App& app, Context& ctx);
 void add_list_command(CLI::App& app, Context& ctx);
 void add_show_command(CLI::App& app, Context& ctx);

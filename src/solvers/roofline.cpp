@@ -1,5 +1,7 @@
 #include "solvers/roofline.hpp"
 
+#include <cmath>
+
 namespace mlsim::solvers {
 
 const char* bound_name(Bound b) { return b == Bound::kCompute ? "compute" : "memory_bandwidth"; }
@@ -23,14 +25,27 @@ Rates achieved_rates(const spec::AcceleratorSpec& a) {
   // Weight-only formats (int4/fp4 without native math) are dequantized into the activations'
   // precision, so only the activations' precision needs a peak.
   r.memory_bandwidth = a.memory_bandwidth.si() * a.efficiency.memory;
+  for (const auto& [flops, fraction] : a.efficiency.gemm_size) r.gemm_size.emplace_back(std::log(flops), fraction);
   return r;
+}
+
+double gemm_size_factor(const Rates& r, double flops) {
+  const auto& c = r.gemm_size;
+  if (c.empty() || flops <= 0.0) return 1.0;
+  const double x = std::log(flops);
+  if (x <= c.front().first) return c.front().second;
+  if (x >= c.back().first) return c.back().second;
+  std::size_t i = 1;
+  while (c[i].first < x) ++i;
+  const double w = (x - c[i - 1].first) / (c[i].first - c[i - 1].first);
+  return c[i - 1].second + w * (c[i].second - c[i - 1].second);
 }
 
 std::optional<OpTime> time_operator(const workload::Operator& op, const Rates& r) {
   const auto i = static_cast<std::size_t>(op.precision);
   double rate = 0.0;
   switch (op.op_class) {
-    case workload::OpClass::kGemm: rate = r.gemm[i]; break;
+    case workload::OpClass::kGemm: rate = r.gemm[i] * gemm_size_factor(r, op.flops); break;
     case workload::OpClass::kAttention: rate = r.attention[i]; break;
     case workload::OpClass::kElementwise:
     case workload::OpClass::kEmbedding:

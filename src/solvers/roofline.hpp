@@ -5,6 +5,8 @@
 
 #include <array>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "spec/hardware.hpp"
 #include "workload/operator.hpp"
@@ -20,7 +22,12 @@ struct Rates {
   std::array<double, kPrecisionCount> attention{};   // FLOP/s achieved by fused attention
   std::array<double, kPrecisionCount> vector{};      // FLOP/s for elementwise work (never binding in practice)
   double memory_bandwidth = 0.0;                     // B/s achieved
+  // GEMM size effect: (ln FLOPs, fraction of the large-GEMM rate), ascending (empty: none).
+  std::vector<std::pair<double, double>> gemm_size;
 };
+
+// The fraction of the large-GEMM rate that a GEMM of `flops` FLOPs reaches (1 without a curve).
+double gemm_size_factor(const Rates& r, double flops);
 
 Rates achieved_rates(const spec::AcceleratorSpec& a);
 

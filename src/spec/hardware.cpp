@@ -1,5 +1,7 @@
 #include "spec/hardware.hpp"
 
+#include <algorithm>
+
 namespace mlsim::spec {
 
 void read_header(MapReader& r, const std::string& kind, std::string& id, std::string& name) {
@@ -25,6 +27,38 @@ void read_header(MapReader& r, const std::string& kind, std::string& id, std::st
     }
   }
 }
+
+namespace {
+
+// efficiency.gemm_size: a list of {flops, efficiency} points of square GEMMs measured with cuBLASLt;
+// stored as fractions of the largest point's efficiency, so the per-precision `compute` stays the
+// asymptote and the curve carries only the size effect (few tiles per SM, fixed kernel latency).
+void read_gemm_size(const Node& curve, Diagnostics& d, Efficiency& e) {
+  if (!curve.is_seq() || curve.seq.size() < 2) {
+    d.error(curve.origin, "accelerator.efficiency.gemm_size: expected a list of at least two {flops, efficiency} points");
+    return;
+  }
+  std::vector<std::pair<double, double>> points;
+  for (const auto& item : curve.seq) {
+    MapReader p(&item, d, "accelerator.efficiency.gemm_size[]");
+    const auto flops = p.quantity<Flops>("flops", "2.15 GFLOP", Need::kRequired);
+    const auto eff = p.number("efficiency", Need::kRequired, 0.001, 1.0);
+    p.finish();
+    if (flops && eff) points.emplace_back(flops->si(), *eff);
+  }
+  if (points.size() != curve.seq.size()) return;
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    if (points[i].first <= points[i - 1].first) {
+      d.error(curve.seq[i].origin, "accelerator.efficiency.gemm_size: points must have ascending flops");
+      return;
+    }
+  }
+  const double top = points.back().second;
+  for (auto& [f, eff] : points) eff = std::min(1.0, eff / top);
+  e.gemm_size = std::move(points);
+}
+
+}  // namespace
 
 AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
   AcceleratorSpec a;
@@ -101,6 +135,7 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
     a.efficiency.device_gap = m.quantity<Seconds>("device_gap", "2.5 us", Need::kRequired, true).value_or(Seconds(0.0));
     a.efficiency.graph_gap = m.quantity<Seconds>("graph_gap", "1.4 us", Need::kRequired, true).value_or(Seconds(0.0));
     a.efficiency.host_link = m.number("host_link", Need::kOptional, 0.01, 1.0);
+    if (const Node* curve = m.get("gemm_size")) read_gemm_size(*curve, d, a.efficiency);
     m.finish();
   }
   r.finish();
@@ -119,12 +154,24 @@ NodeSpec read_node(const Node& n, Diagnostics& d) {
     s.scale_up_kind = m.choice("kind", {"nvswitch", "nvlink_mesh", "infinity_fabric", "ici", "pcie", "none"}, Need::kRequired)
                           .value_or("");
     s.scale_up_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "450 GB/s", Need::kRequired);
+    s.scale_up_latency = m.quantity<Seconds>("latency", "1.9 us", Need::kOptional, true);
+    s.scale_up_efficiency = m.number("efficiency", Need::kOptional, 0.01, 1.0).value_or(1.0);
+    s.in_switch_reduction = m.boolean("in_switch_reduction").value_or(false);
+    s.in_switch_efficiency = m.number("in_switch_efficiency", Need::kOptional, 0.01, 1.0).value_or(1.0);
+    s.in_switch_latency = m.quantity<Seconds>("in_switch_latency", "25 us", Need::kOptional, true);
     m.finish();
   }
   if (const Node* nics = r.get("nics")) {
     MapReader m(nics, d, "node.nics");
     s.nic_count = m.integer("count", Need::kRequired, 0, 1024).value_or(0);
     s.nic_bandwidth = m.quantity<BytesPerSecond>("bandwidth", "400 Gb/s", Need::kRequired);
+    s.nic_latency = m.quantity<Seconds>("latency", "1.9 us", Need::kOptional, true);
+    s.nic_efficiency = m.number("efficiency", Need::kOptional, 0.01, 1.0).value_or(1.0);
+    m.finish();
+  }
+  if (const Node* coll = r.get("collectives")) {
+    MapReader m(coll, d, "node.collectives");
+    s.collective_base_latency = m.quantity<Seconds>("base_latency", "8.4 us", Need::kOptional, true);
     m.finish();
   }
   if (const Node* host = r.get("host")) {
@@ -156,6 +203,8 @@ FabricSpec read_fabric(const Node& n, Diagnostics& d) {
     m.finish();
   }
   f.oversubscription = r.number("oversubscription", Need::kOptional, 1.0, 1000.0).value_or(1.0);
+  f.switch_radix = r.integer("switch_radix", Need::kOptional, 2, 1 << 16);
+  f.sharp = r.boolean("sharp").value_or(false);
   r.finish();
   return f;
 }

@@ -6,6 +6,8 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/units.hpp"
 #include "spec/precision.hpp"
@@ -21,6 +23,11 @@ struct Efficiency {
   Seconds device_gap{0.0};   // gap between dependent kernels on one stream
   Seconds graph_gap{0.0};    // the same inside a CUDA graph
   std::optional<double> host_link;   // achieved / peak host-link bandwidth (pinned copies)
+  // GEMM efficiency vs size: (FLOPs of one GEMM, fraction of the large-GEMM efficiency), ascending;
+  // log-linear in between, the first fraction below the table and 1 above it. Empty: no size effect.
+  std::vector<std::pair<double, double>> gemm_size;
+
+  friend bool operator==(const Efficiency&, const Efficiency&) = default;
 };
 
 struct AcceleratorSpec {
@@ -38,6 +45,8 @@ struct AcceleratorSpec {
   Efficiency efficiency;
 
   [[nodiscard]] std::optional<FlopsPerSecond> peak_at(Precision p) const { return peak[static_cast<std::size_t>(p)]; }
+
+  friend bool operator==(const AcceleratorSpec&, const AcceleratorSpec&) = default;
 };
 
 struct NodeSpec {
@@ -46,12 +55,22 @@ struct NodeSpec {
   long long accelerators = 1;
   std::string scale_up_kind;
   std::optional<BytesPerSecond> scale_up_bandwidth;
+  std::optional<Seconds> scale_up_latency;          // one transfer between two accelerators of the domain (link + switch)
+  double scale_up_efficiency = 1.0;                 // achieved / nominal scale-up bandwidth of ring-style traffic
+  bool in_switch_reduction = false;                 // the scale-up switch reduces in the network (NVLS, NVSwitch gen3+)
+  double in_switch_efficiency = 1.0;                // achieved / nominal bandwidth of in-switch reduction (NVLS algbw)
+  std::optional<Seconds> in_switch_latency;         // extra per-call latency of an in-switch reduction
   long long nic_count = 0;
   std::optional<BytesPerSecond> nic_bandwidth;
+  std::optional<Seconds> nic_latency;               // one NIC end (HCA + PCIe) of an inter-node transfer
+  double nic_efficiency = 1.0;                      // achieved / nominal NIC bandwidth of collective traffic
+  std::optional<Seconds> collective_base_latency;   // fixed cost of one collective call (launch, protocol setup)
   std::optional<long long> cpu_cores;
   std::optional<Bytes> host_memory;
   std::optional<BytesPerSecond> storage_bandwidth;
   Watts power_overhead{0.0};
+
+  friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
 };
 
 struct FabricSpec {
@@ -59,6 +78,10 @@ struct FabricSpec {
   BytesPerSecond link_bandwidth{0.0};
   Seconds link_latency{0.0};
   double oversubscription = 1.0;
+  std::optional<long long> switch_radix;   // ports per leaf/spine switch (leaf: down + up ports)
+  bool sharp = false;                      // in-network reduction (InfiniBand SHARP) usable by collectives
+
+  friend bool operator==(const FabricSpec&, const FabricSpec&) = default;
 };
 
 struct SiteSpec {
@@ -67,6 +90,8 @@ struct SiteSpec {
   double pue = 1.0;
   LitresPerJoule wue{0.0};
   UsdPerJoule electricity{0.0};
+
+  friend bool operator==(const SiteSpec&, const SiteSpec&) = default;
 };
 
 struct SoftwareSpec {

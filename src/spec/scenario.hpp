@@ -63,6 +63,8 @@ struct SystemSpec {
   std::optional<NodeSpec> node;
   std::optional<FabricSpec> fabric;
   SiteSpec site;
+
+  friend bool operator==(const SystemSpec&, const SystemSpec&) = default;
 };
 
 struct Scenario {

@@ -8,35 +8,41 @@ namespace mlsim::workload {
 
 double layer_activation_bytes(const spec::ModelSpec& m, double seq, Precision act, spec::Recompute recompute, bool flash,
                               bool moe_layer) {
+  return layer_activation_bytes_tp(m, seq, act, recompute, flash, moe_layer, 1.0, false);
+}
+
+double layer_activation_bytes_tp(const spec::ModelSpec& m, double seq, Precision act, spec::Recompute recompute, bool flash,
+                                 bool moe_layer, double tp, bool sequence_parallel) {
   const double a = bytes_per_element(act);
   const double h = static_cast<double>(m.hidden);
-  if (recompute == spec::Recompute::kFull) return seq * h * a;   // only the layer's input is kept
+  const double replicated_share = sequence_parallel ? 1.0 / tp : 1.0;
+  if (recompute == spec::Recompute::kFull) return seq * h * a * replicated_share;   // only the layer's input is kept
   const AttentionDims ad = attention_dims(m);
   const double mask = m.dropout > 0.0 ? 1.0 : 0.0;   // dropout masks: one byte per element
   const double window = m.sliding_window ? std::min(seq, static_cast<double>(*m.sliding_window)) : seq;
-  double e = 0.0;                                    // bytes
-  e += 2.0 * seq * h * a;                            // attention norm input, QKV projection input
-  e += seq * (ad.q_heads * ad.qk_dim + ad.kv_heads * (ad.qk_dim + ad.v_dim)) * a;   // Q, K, V
+  double replicated = 0.0, split = 0.0;              // bytes
+  replicated += 2.0 * seq * h * a;                   // attention norm input, QKV projection input
+  split += seq * (ad.q_heads * ad.qk_dim + ad.kv_heads * (ad.qk_dim + ad.v_dim)) * a;   // Q, K, V
   if (flash) {
-    e += seq * ad.q_heads * 4.0;                     // log-sum-exp per row, fp32 (FlashAttention)
+    split += seq * ad.q_heads * 4.0;                 // log-sum-exp per row, fp32 (FlashAttention)
   } else if (recompute != spec::Recompute::kSelective) {
     const double scores = ad.q_heads * seq * window;
-    e += scores * a + mask * scores * (1.0 + a);     // softmax output; dropout mask and output
+    split += scores * a + mask * scores * (1.0 + a);   // softmax output; dropout mask and output
   }
-  e += seq * ad.q_heads * ad.v_dim * a;              // output projection input
-  e += mask * seq * h;                               // attention dropout mask
-  e += 2.0 * seq * h * a;                            // MLP norm input, MLP input
+  split += seq * ad.q_heads * ad.v_dim * a;          // output projection input
+  replicated += mask * seq * h;                      // attention dropout mask
+  replicated += 2.0 * seq * h * a;                   // MLP norm input, MLP input
   const bool swiglu = m.activation == spec::Activation::kSwiglu;
   double width = static_cast<double>(m.ffn);
   double routed = 1.0;
   if (moe_layer && m.moe) {
     width = static_cast<double>(m.moe->expert_ffn);
     routed = static_cast<double>(m.moe->top_k + m.moe->shared_experts);
-    e += seq * static_cast<double>(m.moe->top_k) * h * a;   // permuted expert inputs
+    split += seq * static_cast<double>(m.moe->top_k) * h * a;   // permuted expert inputs
   }
-  e += routed * seq * width * a * (swiglu ? 3.0 : 2.0);     // activation inputs (gate, up) and down input
-  e += mask * seq * h;                                       // MLP dropout mask
-  return e;
+  split += routed * seq * width * a * (swiglu ? 3.0 : 2.0);     // activation inputs (gate, up) and down input
+  replicated += mask * seq * h;                                  // MLP dropout mask
+  return replicated * replicated_share + split / tp;
 }
 
 double training_activation_bytes(const spec::ModelSpec& m, double micro_batch, double seq, Precision act,

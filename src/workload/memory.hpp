@@ -19,6 +19,13 @@ struct MemoryBreakdown {
 double layer_activation_bytes(const spec::ModelSpec& m, double seq, Precision act, spec::Recompute recompute, bool flash,
                               bool moe_layer);
 
+// The same on one of `tp` tensor-parallel ranks: the tensors of the split GEMMs and attention heads
+// are divided by tp; the norm inputs, the GEMM inputs and the dropout masks are replicated unless
+// sequence parallelism splits them too (Korthikanti et al. 2022: sbh(10 + 24/t + 5as/(ht)) without,
+// sbh(34/t + 5as/(ht)) with sequence parallelism).
+double layer_activation_bytes_tp(const spec::ModelSpec& m, double seq, Precision act, spec::Recompute recompute, bool flash,
+                                 bool moe_layer, double tp, bool sequence_parallel);
+
 // Saved activations of a training micro-batch for the whole model (layers, final norm, logits).
 double training_activation_bytes(const spec::ModelSpec& m, double micro_batch, double seq, Precision act,
                                  spec::Recompute recompute, bool flash);

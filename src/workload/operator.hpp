@@ -24,6 +24,11 @@ struct Operator {
   double bytes = 0.0;        // HBM bytes read + written per instance
   double kernels = 1.0;      // kernel launches per instance
   Precision precision = Precision::kBf16;   // the precision its math runs at
+  // How tensor parallelism divides it (Megatron-LM, Shoeybi et al. 2019): split across the TP
+  // ranks (column/row-parallel GEMMs, attention heads, the vocabulary-parallel head and loss), or
+  // replicated unless sequence parallelism splits it along the sequence (norms, residuals,
+  // dropout; Korthikanti et al. 2022).
+  enum class Split : unsigned char { kTensor, kSequence, kNone } split = Split::kNone;
 };
 
 using OperatorList = std::vector<Operator>;

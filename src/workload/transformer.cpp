@@ -26,12 +26,12 @@ struct Builder {
   void gemm(const char* name, double count, double tokens, double k, double n, double weight_bytes_per_element) {
     const double flops = 2.0 * tokens * k * n;
     const double bytes = k * n * weight_bytes_per_element + tokens * (k + n) * a;
-    out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations});
+    out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations, Operator::Split::kTensor});
   }
   void elementwise(const char* name, double count, double elements_read, double elements_written, double flops_per_element,
                    double kernels = 1.0) {
     out.push_back({name, o.phase, OpClass::kElementwise, count * o.count, flops_per_element * elements_written,
-                   (elements_read + elements_written) * a, kernels, o.activations});
+                   (elements_read + elements_written) * a, kernels, o.activations, Operator::Split::kSequence});
   }
 };
 
@@ -87,7 +87,7 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       const double bytes = s.batch * kv_len * (kvl + rope) * b.kvb + T * ad.q_heads * (kvl + rope + kvl) * b.a +
                            (o.write_kv_cache ? T * (kvl + rope) * b.kvb : 0.0);
       out.push_back({"attention", o.phase, OpClass::kAttention, L * o.count, flops, bytes, o.write_kv_cache ? 2.0 : 1.0,
-                     o.activations});
+                     o.activations, Operator::Split::kTensor});
       b.gemm("o_absorb", L, T, ad.q_heads * kvl, ad.v_dim, 0.0);
       out.back().bytes += ad.q_heads * kvl * ad.v_dim * b.w;
     } else {
@@ -108,14 +108,14 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       // Fused attention: masked blocks are skipped, no score matrix in HBM (FlashAttention-2).
       const double flops = 2.0 * pairs_causal * ad.q_heads * (ad.qk_dim + ad.v_dim);
       out.push_back({"attention", o.phase, OpClass::kAttention, L * o.count, flops, qo + kv_read + kv_write,
-                     o.write_kv_cache ? 2.0 : 1.0, o.activations});
+                     o.write_kv_cache ? 2.0 : 1.0, o.activations, Operator::Split::kTensor});
     } else {
       // Materialized attention: QK^T over the full square, softmax, then PV; the score matrix goes
       // through HBM four times (write scores, read and write probabilities, read for PV).
       const double scores = s.batch * ad.q_heads * s.new_tokens * kv_len;
       const double flops = 2.0 * scores * (ad.qk_dim + ad.v_dim);
       out.push_back({"attention_scores", o.phase, OpClass::kGemm, L * o.count, flops, qo + kv_read + kv_write + 4.0 * scores * b.a,
-                     3.0, o.activations});
+                     3.0, o.activations, Operator::Split::kTensor});
     }
   }
   b.gemm("o_proj", L, T, ad.q_heads * ad.v_dim, h, b.w);
@@ -138,7 +138,8 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
     const double routed = T * k;
     const double flops = 2.0 * routed * h * ef * mats;
     const double bytes = touched * mats * h * ef * b.w + routed * (2.0 * h + (swiglu ? 4.0 : 2.0) * ef) * b.a;
-    out.push_back({"moe_experts", o.phase, OpClass::kGemm, moe_layers * o.count, flops, bytes, 3.0, o.activations});
+    out.push_back({"moe_experts", o.phase, OpClass::kGemm, moe_layers * o.count, flops, bytes, 3.0, o.activations,
+                   Operator::Split::kTensor});
     if (m.moe->shared_experts > 0) {
       append_mlp(b, "shared_expert_up", "shared_expert_act", "shared_expert_down", moe_layers, T,
                  static_cast<double>(m.moe->shared_experts) * ef);
@@ -154,8 +155,9 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
     if (o.lm_head_all_tokens) {
       // Cross-entropy in fp32 over the logits: read logits, write and read fp32 softmax (Megatron).
       const double logits = head_tokens * static_cast<double>(m.padded_vocab());
+      // Vocabulary-parallel under TP (Megatron's cross-entropy over sharded logits).
       out.push_back({"cross_entropy", o.phase, OpClass::kElementwise, o.count, 5.0 * logits, logits * (b.a + 8.0), 2.0,
-                     Precision::kFp32});
+                     Precision::kFp32, Operator::Split::kTensor});
     }
   }
 }

@@ -2,6 +2,8 @@
 // achieved rates of the zoo's H100 SXM and A100 figures (read through the zoo, not hard-coded).
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include <string>
 
 #include "spec/hardware.hpp"
@@ -11,8 +13,12 @@
 namespace mlsim {
 namespace {
 
+// The zoo entry without its GEMM size curve, so that the asymptotic rates are checked alone (the
+// curve has its own test below).
 spec::AcceleratorSpec accelerator(const std::string& id) {
-  return test::zoo_entry("accelerator", id, spec::read_accelerator);
+  auto a = test::zoo_entry("accelerator", id, spec::read_accelerator);
+  a.efficiency.gemm_size.clear();
+  return a;
 }
 
 workload::Operator op(workload::OpClass c, double flops, double bytes, Precision p = Precision::kBf16) {
@@ -116,6 +122,36 @@ TEST_CASE("a precision the accelerator lacks has no time") {
   const auto t = solvers::time_operator(op(workload::OpClass::kGemm, 1e12, 1.0), r);
   REQUIRE(t.has_value());
   CHECK(t->time_s() == doctest::Approx(1e12 / (312e12 * 0.869)).epsilon(1e-9));
+}
+
+TEST_CASE("the GEMM size curve: measured fractions of the large-GEMM rate, log-linear between points") {
+  // H100 SXM: FP8 cuBLASLt 274 / 1011 / 1217 / 1290 / 1377 TFLOPS at 1024^3 .. 16384^3 (Azure); as
+  // fractions of 0.696 (the largest point): 0.138 / 0.696 = 0.198 at 2.147 GFLOP, 0.511 / 0.696 =
+  // 0.734 at 17.18 GFLOP, 1 from 8.796 TFLOP on.
+  const auto h = test::zoo_entry("accelerator", "h100_sxm", spec::read_accelerator);
+  const solvers::Rates r = solvers::achieved_rates(h);
+  REQUIRE(r.gemm_size.size() == 5);
+  CHECK(solvers::gemm_size_factor(r, 2.147e9) == doctest::Approx(0.138 / 0.696).epsilon(1e-9));
+  CHECK(solvers::gemm_size_factor(r, 1e6) == doctest::Approx(0.138 / 0.696).epsilon(1e-9));   // flat below
+  CHECK(solvers::gemm_size_factor(r, 8.796e12) == doctest::Approx(1.0).epsilon(1e-12));
+  CHECK(solvers::gemm_size_factor(r, 1e15) == doctest::Approx(1.0).epsilon(1e-12));           // flat above
+  // Half-way in ln(FLOPs) between 2.147 and 17.18 GFLOP (sqrt(2.147 x 17.18) = 6.073 GFLOP):
+  // (0.198 + 0.734) / 2 = 0.466.
+  const double mid = std::sqrt(2.147e9 * 17.18e9);
+  CHECK(solvers::gemm_size_factor(r, mid) == doctest::Approx((0.138 + 0.511) / 2.0 / 0.696).epsilon(1e-9));
+  // A GEMM of 2.147 GFLOP in bf16 therefore runs at 989.4e12 x 0.803 x 0.198 = 157.5 TFLOP/s.
+  workload::Operator op{"g", workload::Phase::kForward, workload::OpClass::kGemm, 1.0, 2.147e9, 1.0, 1.0, Precision::kBf16};
+  const auto t = solvers::time_operator(op, r);
+  REQUIRE(t.has_value());
+  CHECK(t->compute_s == doctest::Approx(2.147e9 / (989.4e12 * 0.803 * 0.138 / 0.696)).epsilon(1e-9));
+  // A curve that is not ascending is bad input.
+  Diagnostics d;
+  const auto bad = spec::load_yaml(
+      "{efficiency: {gemm_size: [{flops: 2 TFLOP, efficiency: 0.5}, {flops: 1 TFLOP, efficiency: 0.6}]}}", "t.yaml", d);
+  spec::read_accelerator(bad, d);
+  bool found = false;
+  for (const auto& x : d.all()) found = found || x.message == "accelerator.efficiency.gemm_size: points must have ascending flops";
+  CHECK(found);
 }
 
 }  // namespace mlsim

@@ -1,0 +1,1081 @@
+// The accuracy harness: published entries and vTrain rows → scenarios → estimates → errors.
+#include "analysis/accuracy.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include "core/text.hpp"
+#include "spec/scenario.hpp"
+
+namespace mlsim::analysis {
+
+std::string_view status_name(PointStatus s) {
+  switch (s) {
+    case PointStatus::kScored: return "scored";
+    case PointStatus::kUnsupported: return "unsupported";
+    case PointStatus::kInfeasible: return "infeasible";
+    case PointStatus::kNotExpressible: return "not_expressible";
+    case PointStatus::kError: return "error";
+  }
+  return "error";
+}
+
+namespace {
+
+using spec::Node;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool has(const std::string& lowered, std::string_view needle) { return lowered.find(needle) != std::string::npos; }
+
+// A child by a dotted path ("hardware.gpu"); null when any step is missing.
+const Node* at(const Node& n, std::string_view dotted) {
+  const Node* cur = &n;
+  for (const auto& key : split(dotted, '.')) {
+    if (cur == nullptr || !cur->is_map()) return nullptr;
+    cur = cur->find(key);
+  }
+  return cur;
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<double> number_of(const Node* n) {
+  if (n == nullptr || !n->is_scalar() || n->quoted) return std::nullopt;
+  return parse_number(n->scalar);
+}
+
+std::optional<long long> integer_of(const Node* n) {
+  const auto v = number_of(n);
+  if (!v || *v != std::floor(*v) || std::fabs(*v) > 9e15) return std::nullopt;
+  return static_cast<long long>(*v);
+}
+
+// The text of a scalar, or of a list's scalars joined; "" otherwise.
+std::string text_of(const Node* n) {
+  if (n == nullptr) return "";
+  if (n->is_scalar()) return n->scalar;
+  if (n->is_seq()) {
+    std::string out;
+    for (const auto& e : n->seq) out += (out.empty() ? "" : ", ") + text_of(&e);
+    return out;
+  }
+  if (n->is_map()) {
+    std::string out;
+    for (const auto& [k, v] : n->map) out += (out.empty() ? "" : "; ") + k + ": " + text_of(&v);
+    return out;
+  }
+  return "";
+}
+
+std::string num_text(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  return format_double(v, 10);
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// ---- the scenario text ----------------------------------------------------------------------------
+
+// A GPT-style decoder as vTrain's README (and Megatron's GPT) defines it.
+struct GptDims {
+  long long layers = 0, hidden = 0, heads = 0, kv_heads = 0, seq_len = 0, vocab = 51200;
+};
+
+std::string gpt_model_yaml(const GptDims& m, const std::string& name) {
+  std::ostringstream y;
+  y << "model:\n"
+    << "  schema_version: 1\n"
+    << "  kind: model\n"
+    << "  name: " << quoted(name) << "\n"
+    << "  architecture: decoder\n"
+    << "  layers: " << m.layers << "\n"
+    << "  hidden: " << m.hidden << "\n"
+    << "  heads: " << m.heads << "\n"
+    << "  kv_heads: " << (m.kv_heads > 0 ? m.kv_heads : m.heads) << "\n"
+    << "  ffn: " << 4 * m.hidden << "\n"
+    << "  activation: gelu\n"
+    << "  norm: layernorm\n"
+    << "  bias: true\n"
+    << "  positions: learned\n"
+    << "  max_seq_len: " << m.seq_len << "\n"
+    << "  vocab: " << m.vocab << "\n"
+    << "  tied_embeddings: true\n";
+  return y.str();
+}
+
+struct TrainingCase {
+  std::string name;
+  std::string accelerator, node, fabric;   // node/fabric "" when absent
+  long long gpus = 1;
+  std::string model_yaml;                  // "model: id\n" or an inline block
+  long long seq_len = 0, global_batch = 1, micro_batch = 1;
+  std::string precision = "bf16";
+  long long tp = 1, pp = 1, dp = 1, zero = 0;
+  std::optional<bool> sequence_parallel;
+  std::optional<bool> overlap_dp_grad;
+  std::string recompute = "none";
+  std::optional<double> tokens;
+};
+
+std::string training_yaml(const TrainingCase& c) {
+  std::ostringstream y;
+  y << "schema_version: 1\nkind: scenario\nname: " << quoted(c.name) << "\n";
+  y << "system: {accelerator: " << c.accelerator << ", count: " << c.gpus;
+  if (!c.node.empty()) y << ", node: " << c.node;
+  if (!c.fabric.empty()) y << ", fabric: " << c.fabric;
+  y << "}\n" << c.model_yaml;
+  y << "training:\n"
+    << "  seq_len: " << c.seq_len << "\n"
+    << "  global_batch: " << c.global_batch << "\n"
+    << "  micro_batch: " << c.micro_batch << "\n"
+    << "  precision: " << c.precision << "\n"
+    << "  parallelism: {tp: " << c.tp << ", pp: " << c.pp << ", dp: " << c.dp;
+  if (c.zero > 0) y << ", zero: " << c.zero;
+  if (c.sequence_parallel) y << ", sequence_parallel: " << (*c.sequence_parallel ? "true" : "false");
+  y << ", schedule: 1f1b}\n";
+  if (c.overlap_dp_grad) y << "  overlap: {dp_grad: " << (*c.overlap_dp_grad ? "true" : "false") << "}\n";
+  y << "  recompute: " << c.recompute << "\n";
+  if (c.tokens) y << "  tokens: " << num_text(*c.tokens) << "\n";
+  return y.str();
+}
+
+// ---- published entries: hardware, model and parallelism ---------------------------------------
+
+struct AcceleratorGuess {
+  std::string id, node;
+  long long node_size = 8;
+};
+
+// The zoo accelerator (and its usual node) of an entry's `hardware.gpu` text.
+std::optional<AcceleratorGuess> accelerator_of(const std::string& gpu, std::vector<std::string>& notes, std::string& why) {
+  const std::string g = lower(gpu);
+  if (has(g, "a100")) {
+    if (has(g, "pcie")) {
+      why = "accelerator \"" + gpu + "\": the zoo has no A100 PCIe";
+      return std::nullopt;
+    }
+    if (has(g, "40g") || has(g, "40 g")) return AcceleratorGuess{"a100_sxm_40gb", "dgx_a100"};
+    if (!has(g, "80")) notes.push_back("accelerator \"" + gpu + "\": memory size not given, the 80 GB A100 SXM assumed");
+    return AcceleratorGuess{"a100_sxm_80gb", "dgx_a100"};
+  }
+  if (has(g, "h100")) {
+    if (has(g, "pcie")) return AcceleratorGuess{"h100_pcie", "", 1};
+    return AcceleratorGuess{"h100_sxm", "dgx_h100"};
+  }
+  if (has(g, "h200")) return AcceleratorGuess{"h200_sxm", "dgx_h200"};
+  if (has(g, "h800")) return AcceleratorGuess{"h800_sxm", "hgx_h800"};
+  if (has(g, "b200")) return AcceleratorGuess{"b200", "dgx_b200"};
+  if (has(g, "mi300x")) return AcceleratorGuess{"mi300x", "mi300x_platform"};
+  why = gpu.empty() ? "the accelerator is not given" : "accelerator \"" + gpu + "\" is not in the zoo";
+  return std::nullopt;
+}
+
+// The zoo fabric an entry's inter-node text describes; "" when it does not say.
+std::string fabric_of(const std::string& text) {
+  const std::string t = lower(text);
+  if (has(t, "hdr")) return "ib_hdr200_fat_tree";
+  if (has(t, "ndr") || (has(t, "infiniband") && has(t, "400"))) return has(t, "rail") ? "ib_ndr400_rail_optimized" : "ib_ndr400_fat_tree";
+  if (has(t, "omni-path") || has(t, "omnipath")) return "opa100_fat_tree";
+  if (has(t, "roce")) return has(t, "400 g") || has(t, "400g") ? "roce_400g_clos" : "roce_200g_clos";
+  return "";
+}
+
+// The words of a model name: "Llama-3.1-8B-Instruct" → llama, 3.1, 8b, instruct.
+std::vector<std::string> words_of(const std::string& name) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (const char c : lower(name)) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.') {
+      cur += c;
+    } else if (!cur.empty()) {
+      out.push_back(cur);
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// A zoo model named by an entry's model name (the Llama family, Mistral, GPT-2), or "".
+std::string zoo_model_for_name(const std::string& name, std::vector<std::string>& notes) {
+  const auto w = words_of(name);
+  std::string family, version, size;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const std::string& s = w[i];
+    if (s.rfind("llama", 0) == 0) {
+      family = "llama";
+      if (s.size() > 5) {
+        version = s.substr(5, 1);
+      } else if (i + 1 < w.size() && std::isdigit(static_cast<unsigned char>(w[i + 1][0])) != 0 && w[i + 1].back() != 'b') {
+        version = w[i + 1].substr(0, 1);
+      }
+    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5") {
+      family = s;
+    } else if (s.size() > 1 && s.back() == 'b' && parse_number(s.substr(0, s.size() - 1))) {
+      size = s.substr(0, s.size() - 1);
+    } else if (s == "8x7b") {
+      size = "8x7";
+    }
+  }
+  if (family == "llama") {
+    if (version == "3") {
+      if (size == "8" || size == "70" || size == "405") return "llama3_" + size + "b";
+    } else if (version == "2") {
+      if (size == "7" || size == "13" || size == "70") return "llama2_" + size + "b";
+    } else if (version.empty()) {
+      // LLaMA 1 7B and 13B have Llama 2's shapes; there was no LLaMA 1 70B, so "LLaMA 70B" is Llama 2's.
+      if (size == "7" || size == "13" || size == "70") {
+        notes.push_back("model \"" + name + "\": Llama 2 " + size + "B (same shape) from the zoo");
+        return "llama2_" + size + "b";
+      }
+    }
+    return "";
+  }
+  if (family == "mistral" && size == "7") return "mistral_7b";
+  if (family == "mixtral" && size == "8x7") return "mixtral_8x7b";
+  if (family == "qwen2.5" && size == "7") return "qwen2_5_7b";
+  return "";
+}
+
+// Zoo models whose layers, hidden, heads (and vocab, kv_heads where given) equal the entry's.
+std::string zoo_model_for_dims(const spec::Zoo& zoo, const GptDims& d, bool vocab_given) {
+  if (!vocab_given) return "";   // a shape without its vocabulary matches too much (Llama 1 65B has Llama 2 70B's)
+  for (const spec::ZooFile* f : zoo.list("model")) {
+    Diagnostics local;
+    const Node n = spec::load_yaml(f->text, f->path, local);
+    if (local.has_errors() || !n.is_map()) continue;
+    const auto eq = [&](const char* key, long long v) { return integer_of(n.find(key)).value_or(-1) == v; };
+    if (!eq("layers", d.layers) || !eq("hidden", d.hidden) || !eq("heads", d.heads) || !eq("vocab", d.vocab)) continue;
+    const long long kv = integer_of(n.find("kv_heads")).value_or(d.heads);
+    if (kv != (d.kv_heads > 0 ? d.kv_heads : d.heads)) continue;
+    if (n.find("moe") != nullptr) continue;
+    return f->id;
+  }
+  return "";
+}
+
+std::string precision_of(const std::string& text, std::vector<std::string>& notes) {
+  const std::string t = lower(text);
+  if (has(t, "fp8")) return "fp8";
+  if (has(t, "bf16") && has(t, "fp16")) {
+    notes.push_back("precision \"" + text + "\": bf16 taken");
+    return "bf16";
+  }
+  if (has(t, "bf16")) return "bf16";
+  if (has(t, "fp16") || has(t, "float16")) return "fp16";
+  notes.push_back(text.empty() ? "precision not stated: bf16 assumed" : "precision \"" + text + "\": bf16 assumed");
+  return "bf16";
+}
+
+bool is_training_metric(const std::string& m) {
+  static const std::vector<std::string> k = {"achieved_tflops_per_gpu_end_to_end", "achieved_tflops_per_gpu",
+                                             "model_flops_utilization", "achieved_model_tflops_per_gpu",
+                                             "training_throughput_tokens_per_s_per_gpu", "time_to_train"};
+  return std::find(k.begin(), k.end(), m) != k.end();
+}
+
+// Why a metric that is neither a training nor a serving headline number cannot be scored.
+std::string metric_reason(const std::string& category, const std::string& metric) {
+  if (category.rfind("C_", 0) == 0) {
+    return "a microbenchmark (" + metric + "), not a scenario metric: the zoo's efficiency figures (GEMM and HBM "
+           "efficiency, collective bandwidth curves) are taken from measurements like this one, so it is an input of the "
+           "model, not a test of it";
+  }
+  if (category.rfind("D_", 0) == 0) {
+    return metric + " is an operations figure (energy, emissions, GPU-hours, cost, failures, checkpoints): it maps to the "
+           "ops / reliability sections, which the operations issue adds, and needs the run's full configuration";
+  }
+  if (metric == "per_layer_fwd_plus_bwd_time") return "a per-layer forward+backward time: the estimate reports whole steps, not one layer";
+  if (metric == "model_flops_utilization_range") {
+    return "a range of MFU over many models whose configurations are published only as an image";
+  }
+  if (metric == "total_training_gpu_hours") {
+    return "GPU-hours of a whole multi-stage run (pre-training, context extension, post-training): needs the operations "
+           "issue, and the run (MoE, DualPipe, FP8) is not given layer by layer";
+  }
+  if (metric == "attention_forward_tflops") return "a kernel microbenchmark (attention forward TFLOP/s), not a scenario metric";
+  if (metric == "fixed_batch_throughput") {
+    return "tokens/s at a fixed batch with neither the engine, the precision nor the split of the GPUs (only a world "
+           "size) given, nor which tokens are counted";
+  }
+  return "metric " + metric + " has no counterpart in the JSON contract";
+}
+
+PublishedMapping not_expressible(std::string reason) {
+  PublishedMapping m;
+  m.reason = std::move(reason);
+  return m;
+}
+
+PublishedMapping map_training(const Node& e, const std::string& id, const std::string& metric, const spec::Zoo& zoo) {
+  PublishedMapping m;
+  auto& notes = m.notes;
+  const std::string model_name = text_of(at(e, "model.name"));
+  const std::string lname = lower(model_name);
+  if (metric == "time_to_train") {
+    if (has(lname, "mlperf")) {
+      return not_expressible("an MLPerf time to train: a convergence benchmark (from a checkpoint to a target quality) "
+                             "whose model and parallel configuration the entry does not give");
+    }
+    const std::string unit = lower(text_of(at(e, "unit")));
+    if (unit.rfind("minutes", 0) != 0) return not_expressible("time to train in \"" + text_of(at(e, "unit")) + "\"");
+  }
+  if (has(lname, "lora")) return not_expressible("LoRA fine-tuning is not modelled");
+  if (at(e, "model.type") != nullptr && lower(text_of(at(e, "model.type"))) == "moe") {
+    return not_expressible("an MoE model the entry does not describe layer by layer");
+  }
+
+  // Hardware.
+  std::string why;
+  std::string gpu = text_of(at(e, "hardware.gpu"));
+  if (gpu.empty()) gpu = text_of(at(e, "hardware.accelerator"));
+  const auto acc = accelerator_of(gpu, notes, why);
+  if (!acc) return not_expressible(why);
+  auto gpus = integer_of(at(e, "gpu_count"));
+  if (!gpus) gpus = integer_of(at(e, "hardware.count"));
+  if (!gpus || *gpus < 1) return not_expressible("the GPU count is not given");
+  TrainingCase c;
+  c.name = "published " + id;
+  c.accelerator = acc->id;
+  c.gpus = *gpus;
+  c.node = acc->node;
+  if (!c.node.empty()) {
+    const std::string sys = lower(text_of(at(e, "hardware.system")));
+    if (!has(sys, "dgx") && !has(sys, "hgx")) notes.push_back("node: " + c.node + " assumed (8 GPUs, NVSwitch)");
+  }
+  if (c.gpus > acc->node_size) {
+    c.fabric = fabric_of(text_of(at(e, "hardware.inter_node")) + " " + text_of(at(e, "hardware.section")) + " " +
+                         text_of(at(e, "hardware.system")));
+    if (c.fabric.empty()) return not_expressible("the inter-node network of the " + std::to_string(c.gpus) + " GPUs is not given");
+  }
+
+  // Model.
+  GptDims d;
+  const auto layers = integer_of(at(e, "model.layers"));
+  const auto hidden = integer_of(at(e, "model.hidden"));
+  const auto heads = integer_of(at(e, "model.heads"));
+  const auto seq = integer_of(at(e, "model.seq_len"));
+  const auto vocab = integer_of(at(e, "model.vocab"));
+  d.seq_len = seq.value_or(2048);
+  std::string model_id = zoo_model_for_name(model_name, notes);
+  if (model_id.empty() && layers && hidden && heads) {
+    d.layers = *layers;
+    d.hidden = *hidden;
+    d.heads = *heads;
+    d.kv_heads = integer_of(at(e, "model.kv_heads")).value_or(*heads);
+    if (vocab) d.vocab = *vocab;
+    model_id = zoo_model_for_dims(zoo, d, vocab.has_value());
+    if (model_id.empty()) {
+      const std::vector<std::string> non_gpt = {"llama", "mistral", "mixtral", "qwen", "mpt", "deepseek"};
+      for (const auto& f : non_gpt) {
+        if (has(lname, f)) return not_expressible("model \"" + model_name + "\": no zoo model matches, and it is not GPT-style");
+      }
+      if (!vocab) notes.push_back("vocabulary not given: 51,200 assumed (Megatron's padded GPT-2 vocabulary)");
+      notes.push_back("model: GPT-style decoder built from layers/hidden/heads (ffn 4h, GeLU, LayerNorm, biases, "
+                      "learned positions, tied embeddings)");
+      c.model_yaml = gpt_model_yaml(d, model_name.empty() ? id : model_name);
+    }
+  }
+  if (!model_id.empty()) {
+    c.model_yaml = "model: " + model_id + "\n";
+    if (notes.empty() || notes.back().find(model_id) == std::string::npos) notes.push_back("model: zoo " + model_id);
+  }
+  if (c.model_yaml.empty()) {
+    return not_expressible("model \"" + model_name + "\": layers, hidden and heads are not given and no zoo model matches");
+  }
+  if (!seq) return not_expressible("the sequence length is not given");
+  c.seq_len = d.seq_len;
+
+  // Parallelism.
+  const Node* par = at(e, "parallel");
+  const auto degree = [&](const char* key, long long& out) -> std::string {
+    const Node* n = par != nullptr ? par->find(key) : nullptr;
+    if (n == nullptr) return "";
+    const auto v = integer_of(n);
+    if (!v || *v < 1) return std::string("parallel.") + key + " is \"" + text_of(n) + "\", not a degree";
+    out = *v;
+    return "";
+  };
+  long long dp = 0;
+  for (const auto& [key, slot] : std::vector<std::pair<const char*, long long*>>{{"tp", &c.tp}, {"pp", &c.pp}, {"dp", &dp}}) {
+    if (auto w = degree(key, *slot); !w.empty()) return not_expressible(w);
+  }
+  long long cp = 1, ep = 1;
+  if (auto w = degree("cp", cp); !w.empty()) return not_expressible(w);
+  if (auto w = degree("ep", ep); !w.empty()) return not_expressible(w);
+  if (cp > 1 || ep > 1) return not_expressible("context or expert parallelism the entry does not detail");
+  if (dp == 0) {
+    if (c.gpus % (c.tp * c.pp) != 0) return not_expressible("the GPU count is not a multiple of tp × pp");
+    dp = c.gpus / (c.tp * c.pp);
+    if (dp > 1) notes.push_back("dp = GPUs / (tp × pp) = " + std::to_string(dp));
+  }
+  c.dp = dp;
+  if (c.tp * c.pp * c.dp != c.gpus) {
+    return not_expressible("tp × pp × dp = " + std::to_string(c.tp * c.pp * c.dp) + " but the run used " + std::to_string(c.gpus) +
+                           " GPUs");
+  }
+  const std::string all_parallel = lower(text_of(par));
+  if (const auto z = integer_of(at(e, "parallel.zero_stage"))) {
+    c.zero = *z;
+  } else {
+    const std::string sh = lower(text_of(at(e, "parallel.sharding")));
+    if (has(sh, "zero-3") || has(sh, "zero3") || has(sh, "full_shard") || has(sh, "fully sharded")) c.zero = 3;
+    else if (has(sh, "zero-2")) c.zero = 2;
+    else if (has(sh, "zero-1")) c.zero = 1;
+  }
+  if (has(all_parallel, "sequence parallel")) {
+    c.sequence_parallel = true;
+  } else if (c.tp > 1) {
+    c.sequence_parallel = false;
+  }
+  if (has(lower(text_of(at(e, "parallel.schedule"))), "interleaved") && c.pp > 1) {
+    notes.push_back("schedule: the source's interleaved 1F1B is modelled as plain 1F1B (its virtual stages are not given)");
+  }
+
+  // Batch, precision, recompute.
+  if (const auto gb = integer_of(at(e, "parallel.global_batch_seqs"))) {
+    c.global_batch = *gb;
+  } else if (const auto gt = integer_of(at(e, "parallel.global_batch_tokens")); gt && *gt % d.seq_len == 0) {
+    c.global_batch = *gt / d.seq_len;
+  } else if (const auto ts = integer_of(at(e, "also.tokens_per_step")); ts && *ts % d.seq_len == 0) {
+    c.global_batch = *ts / d.seq_len;
+    notes.push_back("global batch = tokens per step / sequence length = " + std::to_string(c.global_batch));
+  } else {
+    return not_expressible("the global batch is not given");
+  }
+  if (const auto mb = integer_of(at(e, "parallel.micro_batch"))) {
+    c.micro_batch = *mb;
+  } else {
+    c.micro_batch = 1;
+    notes.push_back("micro batch not given: 1 assumed");
+  }
+  c.precision = precision_of(text_of(at(e, "parallel.precision")), notes);
+  const std::string rc = lower(text_of(at(e, "parallel.recompute")));
+  const Node* ac = at(e, "parallel.activation_checkpointing");
+  if (!rc.empty()) {
+    if (has(rc, "selective")) c.recompute = "selective";
+    else if (has(rc, "full")) c.recompute = "full";
+    else if (has(rc, "none") || rc == "false" || rc == "no") c.recompute = "none";
+    else return not_expressible("recompute policy \"" + text_of(at(e, "parallel.recompute")) + "\"");
+  } else if (ac != nullptr && ac->is_scalar()) {
+    c.recompute = lower(ac->scalar) == "true" ? "full" : "none";
+  } else {
+    c.recompute = "none";
+    notes.push_back("recompute not stated: none assumed");
+  }
+
+  // The metric.
+  m.gpus = c.gpus;
+  const auto peak_key = c.precision == "fp8" ? "hardware.peak_tflops_fp8" : "hardware.peak_tflops_bf16_fp16";
+  m.peak_tflops = number_of(at(e, peak_key)).value_or(number_of(at(e, "hardware.peak_tflops_bf16")).value_or(0.0));
+  const std::string peak_text = m.peak_tflops > 0 ? num_text(m.peak_tflops) + " TFLOP/s" : "the accelerator's dense peak";
+  m.unit = text_of(at(e, "unit"));
+  if (metric == "achieved_tflops_per_gpu_end_to_end" || metric == "achieved_tflops_per_gpu") {
+    m.quantity = PublishedMapping::Quantity::kHfuTimesPeak;
+    m.compared = "training.hfu × " + peak_text;
+  } else if (metric == "achieved_model_tflops_per_gpu") {
+    m.quantity = PublishedMapping::Quantity::kMfuTimesPeak;
+    m.compared = "training.mfu × " + peak_text;
+  } else if (metric == "model_flops_utilization") {
+    m.quantity = PublishedMapping::Quantity::kMfuPercent;
+    m.compared = "training.mfu × 100";
+  } else if (metric == "training_throughput_tokens_per_s_per_gpu") {
+    m.quantity = PublishedMapping::Quantity::kTokensPerSPerGpu;
+    m.compared = "training.tokens_per_s / GPUs";
+  } else {   // time_to_train, in minutes
+    const auto steps = number_of(at(e, "also.steps"));
+    const auto tps = number_of(at(e, "also.tokens_per_step"));
+    if (!steps || !tps) return not_expressible("a time to train without the number of steps and tokens per step");
+    c.tokens = *steps * *tps;
+    notes.push_back("tokens = steps × tokens per step = " + num_text(*c.tokens));
+    m.quantity = PublishedMapping::Quantity::kTimeToTrainMinutes;
+    m.compared = "training.time_to_train_s / 60";
+  }
+  m.scenario_yaml = training_yaml(c);
+  m.expressible = true;
+  return m;
+}
+
+PublishedMapping map_inference(const Node& e, const std::string& id, const std::string& metric) {
+  PublishedMapping m;
+  auto& notes = m.notes;
+  const bool ttft = metric == "time_to_first_token_batch1";
+  std::string why;
+  const auto acc = accelerator_of(text_of(at(e, "hardware.gpu")), notes, why);
+  if (!acc) return not_expressible(why);
+  const std::string model_name = text_of(at(e, "model.name"));
+  const std::string model_id = zoo_model_for_name(model_name, notes);
+  if (model_id.empty()) return not_expressible("model \"" + model_name + "\": no zoo model matches");
+  const auto isl = integer_of(at(e, "workload.isl"));
+  const auto osl = integer_of(at(e, "workload.osl"));
+  if (!isl || (!ttft && !osl)) return not_expressible("the input and output lengths are not given");
+  auto gpus = integer_of(at(e, "hardware.count"));
+  if (!gpus) gpus = integer_of(at(e, "gpu_count"));
+  if (!gpus) {
+    gpus = 1;
+    notes.push_back("GPU count not given: 1 assumed");
+  }
+  long long tp = integer_of(at(e, "parallel.tp")).value_or(1);
+  long long pp = integer_of(at(e, "parallel.pp")).value_or(1);
+  if (tp < 1 || pp < 1 || *gpus % (tp * pp) != 0) return not_expressible("the GPU count is not a multiple of tp × pp");
+  const long long dp = *gpus / (tp * pp);
+  const Node* prec = at(e, "parallel.precision");
+  if (prec == nullptr) return not_expressible("the precision is not stated");
+  const std::string p = precision_of(text_of(prec), notes);
+  std::ostringstream y;
+  y << "schema_version: 1\nkind: scenario\nname: " << quoted("published " + id) << "\n";
+  y << "system: {accelerator: " << acc->id << ", count: " << *gpus;
+  if (*gpus > 1 && !acc->node.empty()) y << ", node: " << acc->node;
+  y << "}\nmodel: " << model_id << "\n";
+  y << "inference:\n  prompt_tokens: " << *isl << "\n  output_tokens: " << (ttft ? 1 : *osl) << "\n";
+  y << "  batch: " << (ttft ? "1" : "max") << "\n";
+  if (p == "fp8") {
+    y << "  precision: {weights: fp8, activations: fp8, kv_cache: fp8}\n";
+  } else {
+    y << "  precision: " << p << "\n";
+  }
+  if (tp > 1 || pp > 1 || dp > 1) {
+    y << "  parallelism: {tp: " << tp << ", pp: " << pp << ", dp: " << dp << "}\n";
+  }
+  m.scenario_yaml = y.str();
+  m.gpus = *gpus;
+  m.unit = text_of(at(e, "unit"));
+  if (ttft) {
+    m.quantity = PublishedMapping::Quantity::kTtftMs;
+    m.compared = "inference.ttft_s × 1000 (batch 1, one output token)";
+  } else {
+    m.quantity = PublishedMapping::Quantity::kThroughput;
+    m.compared = "inference.throughput_tokens_per_s (batch: max, whole system)";
+    if (metric == "offline_throughput") {
+      notes.push_back("the source does not say whether input tokens are counted: compared with output tokens/s");
+    }
+    notes.push_back("offline throughput: the largest batch that fits, all sequences in lockstep");
+  }
+  m.expressible = true;
+  return m;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+PublishedMapping map_published_entry(const Node& entry, const spec::Zoo& zoo) {
+  const std::string id = text_of(entry.find("id"));
+  const std::string category = text_of(entry.find("category"));
+  const std::string metric = text_of(entry.find("metric"));
+  const Node* value = entry.find("value");
+  if (value != nullptr && value->is_seq()) return not_expressible("a range (" + text_of(value) + "), not one value");
+  if (!number_of(value)) return not_expressible("the value is not a number");
+  if (category == "A_training" && is_training_metric(metric)) return map_training(entry, id, metric, zoo);
+  if (category == "B_inference" && (metric == "offline_output_throughput" || metric == "offline_throughput" ||
+                                    metric == "time_to_first_token_batch1")) {
+    return map_inference(entry, id, metric);
+  }
+  return not_expressible(metric_reason(category, metric));
+}
+
+// ---- statistics -----------------------------------------------------------------------------------
+
+ErrorStats error_stats(const std::string& name, const std::vector<double>& signed_errors) {
+  ErrorStats s;
+  s.name = name;
+  if (signed_errors.empty()) return s;
+  std::vector<double> abs;
+  abs.reserve(signed_errors.size());
+  for (const double e : signed_errors) abs.push_back(std::fabs(e));
+  const double n = static_cast<double>(abs.size());
+  s.median_abs_error = median(abs);
+  s.mean_abs_error = std::accumulate(abs.begin(), abs.end(), 0.0) / n;
+  s.mean_signed_error = std::accumulate(signed_errors.begin(), signed_errors.end(), 0.0) / n;
+  constexpr double kEps = 1e-12;
+  s.within_10pct = static_cast<double>(std::count_if(abs.begin(), abs.end(), [](double a) { return a <= 0.10 + kEps; })) / n;
+  s.within_25pct = static_cast<double>(std::count_if(abs.begin(), abs.end(), [](double a) { return a <= 0.25 + kEps; })) / n;
+  return s;
+}
+
+void summarize(AccuracyReport& r) {
+  struct Acc {
+    std::vector<double> errors;
+    ErrorStats counts;
+  };
+  std::vector<std::string> cat_order, group_order;
+  std::map<std::string, Acc> cats, groups;
+  Acc all;
+  const auto count = [](ErrorStats& s, const AccuracyPoint& p) {
+    ++s.points;
+    switch (p.status) {
+      case PointStatus::kScored: ++s.scored; break;
+      case PointStatus::kUnsupported: ++s.unsupported; break;
+      case PointStatus::kInfeasible: ++s.infeasible; break;
+      case PointStatus::kNotExpressible: ++s.not_expressible; break;
+      case PointStatus::kError: ++s.errors; break;
+    }
+  };
+  for (const auto& p : r.points) {
+    if (!cats.contains(p.category)) cat_order.push_back(p.category);
+    std::vector<Acc*> sets = {&all, &cats[p.category]};
+    if (!p.group.empty()) {
+      const std::string g = p.category + " " + p.group;
+      if (!groups.contains(g)) group_order.push_back(g);
+      sets.push_back(&groups[g]);
+    }
+    for (Acc* a : sets) {
+      count(a->counts, p);
+      if (p.status == PointStatus::kScored && p.signed_error) a->errors.push_back(*p.signed_error);
+    }
+  }
+  const auto finish = [](const std::string& name, const Acc& a) {
+    ErrorStats s = error_stats(name, a.errors);
+    s.points = a.counts.points;
+    s.scored = a.counts.scored;
+    s.unsupported = a.counts.unsupported;
+    s.infeasible = a.counts.infeasible;
+    s.not_expressible = a.counts.not_expressible;
+    s.errors = a.counts.errors;
+    return s;
+  };
+  // Groups in category order, then by their leading number ("3.6B" < "18.4B", "2 GPUs" < "8 GPUs").
+  const auto key = [&](const std::string& g) {
+    const auto sp = g.find(' ');
+    const std::string cat = g.substr(0, sp);
+    const auto pos = std::find(cat_order.begin(), cat_order.end(), cat) - cat_order.begin();
+    const std::string rest = g.substr(sp + 1);
+    std::size_t len = 0;
+    while (len < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[len])) != 0 || rest[len] == '.')) ++len;
+    return std::make_pair(pos, parse_number(rest.substr(0, len)).value_or(0.0));
+  };
+  std::stable_sort(group_order.begin(), group_order.end(), [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
+  r.categories.clear();
+  r.groups.clear();
+  for (const auto& c : cat_order) r.categories.push_back(finish(c, cats[c]));
+  for (const auto& g : group_order) r.groups.push_back(finish(g, groups[g]));
+  r.overall = finish("overall", all);
+}
+
+// ---- CSV ------------------------------------------------------------------------------------------
+
+CsvTable parse_csv(const std::string& text_in, const std::string& file, Diagnostics& diags) {
+  CsvTable t;
+  std::string_view text(text_in);
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  std::size_t i = 0;
+  int line = 1;
+  bool have_header = false;
+  while (i < text.size()) {
+    CsvRow row;
+    row.line = line;
+    std::size_t line_start = i;
+    bool done = false;
+    bool blank = true;
+    while (!done) {
+      std::string cell;
+      const int col = static_cast<int>(i - line_start) + 1;
+      if (i < text.size() && text[i] == '"') {
+        blank = false;
+        ++i;
+        for (;;) {
+          if (i >= text.size()) {
+            diags.error(Origin{file, row.line, col}, "unterminated quoted field");
+            return t;
+          }
+          if (text[i] == '"') {
+            if (i + 1 < text.size() && text[i + 1] == '"') {
+              cell += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+          }
+          cell += text[i++];
+        }
+        while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') ++i;   // junk after the quote
+      } else {
+        while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') cell += text[i++];
+        if (!trim(cell).empty()) blank = false;
+      }
+      row.cells.push_back(std::string(trim(cell)));
+      row.columns.push_back(col);
+      if (i < text.size() && text[i] == ',') {
+        blank = false;
+        ++i;
+        continue;
+      }
+      if (i < text.size() && text[i] == '\r') ++i;
+      if (i < text.size() && text[i] == '\n') ++i;
+      ++line;
+      done = true;
+    }
+    if (blank) continue;
+    if (!have_header) {
+      t.header = row.cells;
+      have_header = true;
+      continue;
+    }
+    if (row.cells.size() != t.header.size()) {
+      diags.error(Origin{file, row.line, 1}, "this row has " + std::to_string(row.cells.size()) + " fields, the header " +
+                                                 std::to_string(t.header.size()));
+      continue;
+    }
+    t.rows.push_back(std::move(row));
+  }
+  if (!have_header) diags.error(Origin{file, 1, 1}, "empty CSV file: expected a header line");
+  return t;
+}
+
+// ---- vTrain ---------------------------------------------------------------------------------------
+
+std::vector<VtrainRow> read_vtrain_csv(const std::string& text, const std::string& file, Diagnostics& diags) {
+  diags.add_source(file, text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text);
+  const CsvTable t = parse_csv(text, file, diags);
+  std::vector<VtrainRow> rows;
+  if (t.header.empty()) return rows;
+  const auto column = [&](const char* name, bool required) -> int {
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+      if (lower(t.header[c]) == name) return static_cast<int>(c);
+    }
+    if (required) diags.error(Origin{file, 1, 1}, std::string("missing column \"") + name + "\" (a vTrain ground_truth CSV has it)");
+    return -1;
+  };
+  const int params = column("parameters (billion)", false);
+  const int gpus = column("# gpus", true), gb = column("global batch", true), mb = column("micro batch", true),
+            hidden = column("hidden size", true), heads = column("attention heads", true), layers = column("# layers", true),
+            seq = column("sequence length", true), tp = column("tensor parallelism", true), dp = column("data parallelism", true),
+            pp = column("pipeline parallelism", true), ms = column("iteration time (ms)", true);
+  if (diags.has_errors()) return rows;
+  for (const CsvRow& r : t.rows) {
+    VtrainRow v;
+    v.where = Origin{file, r.line, 1};
+    bool ok = true;
+    const auto integer = [&](int c, long long& out) {
+      const auto x = parse_number(r.cells[static_cast<std::size_t>(c)]);
+      if (!x || *x != std::floor(*x) || *x < 1) {
+        diags.error(Origin{file, r.line, r.columns[static_cast<std::size_t>(c)]},
+                    t.header[static_cast<std::size_t>(c)] + ": expected a positive whole number, got \"" +
+                        r.cells[static_cast<std::size_t>(c)] + "\"");
+        ok = false;
+        return;
+      }
+      out = static_cast<long long>(*x);
+    };
+    integer(gpus, v.gpus);
+    integer(gb, v.global_batch);
+    integer(mb, v.micro_batch);
+    integer(hidden, v.hidden);
+    integer(heads, v.heads);
+    integer(layers, v.layers);
+    integer(seq, v.seq_len);
+    integer(tp, v.tp);
+    integer(dp, v.dp);
+    integer(pp, v.pp);
+    const auto time = parse_number(r.cells[static_cast<std::size_t>(ms)]);
+    if (!time || *time <= 0) {
+      diags.error(Origin{file, r.line, r.columns[static_cast<std::size_t>(ms)]},
+                  "iteration time (ms): expected a positive number, got \"" + r.cells[static_cast<std::size_t>(ms)] + "\"");
+      ok = false;
+    } else {
+      v.time_ms = *time;
+    }
+    if (params >= 0) {
+      const std::string& p = r.cells[static_cast<std::size_t>(params)];
+      if (!parse_number(p)) {
+        diags.error(Origin{file, r.line, r.columns[static_cast<std::size_t>(params)]},
+                    "Parameters (billion): expected a number, got \"" + p + "\"");
+        ok = false;
+      }
+      v.params_b = p;
+    }
+    if (ok) rows.push_back(v);
+  }
+  return rows;
+}
+
+std::string vtrain_scenario_yaml(const VtrainRow& row, const std::string& name) {
+  TrainingCase c;
+  c.name = name;
+  c.accelerator = "a100_sxm_80gb";
+  c.gpus = row.gpus;
+  c.node = "dgx_a100";
+  if (row.gpus > 8) c.fabric = "ib_hdr200_fat_tree";
+  GptDims d;
+  d.layers = row.layers;
+  d.hidden = row.hidden;
+  d.heads = row.heads;
+  d.kv_heads = row.heads;
+  d.seq_len = row.seq_len;
+  d.vocab = 51200;
+  c.model_yaml = gpt_model_yaml(d, "GPT (vTrain): " + std::to_string(row.layers) + " layers, hidden " + std::to_string(row.hidden) +
+                                       ", " + std::to_string(row.heads) + " heads");
+  c.seq_len = row.seq_len;
+  c.global_batch = row.global_batch;
+  c.micro_batch = row.micro_batch;
+  c.precision = "fp16";
+  c.tp = row.tp;
+  c.pp = row.pp;
+  c.dp = row.dp;
+  c.overlap_dp_grad = false;
+  c.recompute = "full";
+  return training_yaml(c);
+}
+
+// ---- running --------------------------------------------------------------------------------------
+
+void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m) {
+  Diagnostics local;
+  std::optional<spec::Scenario> s;
+  try {
+    s = spec::load_scenario_text(p.scenario_yaml, p.source + "#" + p.id, zoo_, {}, local);
+  } catch (const InputError&) {
+    s.reset();
+  }
+  if (!s) {
+    p.status = PointStatus::kError;
+    p.reason = "the scenario built for it was rejected";
+    for (const auto& d : local.all()) {
+      if (d.severity == Severity::kError) {
+        p.reason += ": " + d.origin.str() + ": " + d.message;
+        break;
+      }
+    }
+    return;
+  }
+  if (const std::string why = unsupported_reason(*s); !why.empty()) {
+    p.status = PointStatus::kUnsupported;
+    p.reason = why;
+    return;
+  }
+  Estimate e;
+  try {
+    e = evaluator_.evaluate(*s, EvalOptions{.detail = false});
+  } catch (const InternalError& err) {
+    p.status = PointStatus::kError;
+    p.reason = std::string("internal error while evaluating: ") + err.what();
+    return;
+  }
+  if (!e.feasible) {
+    p.status = PointStatus::kInfeasible;
+    p.reason = e.infeasible_reason;
+    return;
+  }
+  std::optional<double> v;
+  using Q = PublishedMapping::Quantity;
+  const bool training = m.quantity != Q::kThroughput && m.quantity != Q::kTtftMs;
+  if (training && !e.training) {
+    p.status = PointStatus::kError;
+    p.reason = "the estimate has no training section";
+    return;
+  }
+  if (!training && !e.inference) {
+    p.status = PointStatus::kError;
+    p.reason = "the estimate has no inference section";
+    return;
+  }
+  double peak = m.peak_tflops;
+  if (peak <= 0 && s->training) {
+    if (const auto pk = s->system.accelerator.peak_at(s->training->precision)) peak = pk->si() / 1e12;
+  }
+  switch (m.quantity) {
+    case Q::kStepTimeMs: v = e.training->step_time_s * 1e3; break;
+    case Q::kHfuTimesPeak: v = e.training->hfu * peak; break;
+    case Q::kMfuTimesPeak: v = e.training->mfu * peak; break;
+    case Q::kMfuPercent: v = e.training->mfu * 100.0; break;
+    case Q::kTokensPerSPerGpu: v = e.training->tokens_per_s / static_cast<double>(m.gpus); break;
+    case Q::kTimeToTrainMinutes:
+      if (e.training->time_to_train_s) v = *e.training->time_to_train_s / 60.0;
+      break;
+    case Q::kThroughput: v = e.inference->throughput_tokens_per_s; break;
+    case Q::kTtftMs:
+      if (e.inference->ttft_s) v = *e.inference->ttft_s * 1e3;
+      break;
+  }
+  if (!v || !std::isfinite(*v)) {
+    p.status = PointStatus::kError;
+    p.reason = "the estimate does not give " + m.compared;
+    return;
+  }
+  p.predicted = *v;
+  if (p.expected && *p.expected != 0.0) {
+    p.signed_error = (*v - *p.expected) / *p.expected;
+    p.status = PointStatus::kScored;
+  } else {
+    p.status = PointStatus::kError;
+    p.reason = "the measured value is zero";
+  }
+}
+
+void AccuracyRunner::add_published(const std::string& text, const std::string& file, AccuracyReport& report, Diagnostics& diags) {
+  const Node root = spec::load_yaml(text, file, diags);
+  if (root.is_null()) {
+    if (!diags.has_errors()) diags.error(Origin{file, 1, 1}, "empty file: expected a list of published measurements");
+    return;
+  }
+  if (!root.is_seq()) {
+    diags.error(root.origin, "expected a list of published measurements (\"- id: ...\" entries, see validation/README.md)");
+    return;
+  }
+  std::map<std::string, Origin> seen;
+  for (const Node& entry : root.seq) {
+    if (!entry.is_map()) {
+      diags.error(entry.origin, "expected a measurement (a mapping with id, category, metric, value)");
+      continue;
+    }
+    bool ok = true;
+    for (const char* key : {"id", "category", "metric", "value"}) {
+      const Node* n = entry.find(key);
+      if (n == nullptr || n->is_null()) {
+        diags.error(entry.origin, std::string("measurement without \"") + key + "\"");
+        ok = false;
+      } else if (std::string_view(key) != "value" && !n->is_scalar()) {
+        diags.error(n->origin, std::string(key) + ": expected a single value");
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    const Node* id_node = entry.find("id");
+    const std::string id = id_node->scalar;
+    if (const auto it = seen.find(id); it != seen.end()) {
+      diags.error(id_node->origin, "duplicate id \"" + id + "\" (first at " + it->second.str() + ")");
+      continue;
+    }
+    seen[id] = id_node->origin;
+    AccuracyPoint p;
+    p.id = id;
+    p.source = file;
+    p.where = entry.origin;
+    p.category = entry.find("category")->scalar;
+    p.metric = entry.find("metric")->scalar;
+    p.unit = text_of(entry.find("unit"));
+    p.expected = number_of(entry.find("value"));
+    const PublishedMapping m = map_published_entry(entry, zoo_);
+    p.notes = m.notes;
+    if (!m.expressible) {
+      p.status = PointStatus::kNotExpressible;
+      p.reason = m.reason;
+    } else {
+      p.compared = m.compared;
+      p.scenario_yaml = m.scenario_yaml;
+      evaluate_point(p, m);
+    }
+    report.points.push_back(std::move(p));
+  }
+}
+
+void AccuracyRunner::add_vtrain(const std::string& text, const std::string& file, AccuracyReport& report, Diagnostics& diags) {
+  const std::vector<VtrainRow> rows = read_vtrain_csv(text, file, diags);
+  const bool multi = std::any_of(rows.begin(), rows.end(), [](const VtrainRow& r) { return r.params_b.has_value(); });
+  const std::string category = multi ? "vtrain_multi" : "vtrain_single";
+  PublishedMapping m;
+  m.quantity = PublishedMapping::Quantity::kStepTimeMs;
+  m.compared = "training.step_time_s × 1000";
+  m.unit = "ms";
+  const std::string base = std::filesystem::path(file).filename().string();
+  for (const VtrainRow& r : rows) {
+    AccuracyPoint p;
+    p.id = std::string(multi ? "vtrain-multi-" : "vtrain-single-") + std::to_string(r.where.line);
+    p.source = file;
+    p.where = r.where;
+    p.category = category;
+    p.group = multi ? *r.params_b + "B" : std::to_string(r.gpus) + " GPUs";
+    p.metric = "iteration_time";
+    p.unit = "ms";
+    p.compared = m.compared;
+    p.expected = r.time_ms;
+    const std::string size = r.params_b ? *r.params_b + "B, " : "";
+    p.scenario_yaml = vtrain_scenario_yaml(
+        r, "vTrain " + base + ":" + std::to_string(r.where.line) + " (" + size + std::to_string(r.gpus) + " GPUs, tp " +
+               std::to_string(r.tp) + ", pp " + std::to_string(r.pp) + ", dp " + std::to_string(r.dp) + ", micro batch " +
+               std::to_string(r.micro_batch) + ", global batch " + std::to_string(r.global_batch) + ")");
+    evaluate_point(p, m);
+    report.points.push_back(std::move(p));
+  }
+}
+
+void AccuracyRunner::add_file(const std::string& path, AccuracyReport& report, Diagnostics& diags) {
+  std::string text;
+  if (!spec::read_text_file(path, text, diags)) return;
+  report.inputs.push_back(path);
+  if (lower(std::filesystem::path(path).extension().string()) == ".csv") {
+    add_vtrain(text, path, report, diags);
+  } else {
+    add_published(text, path, report, diags);
+  }
+}
+
+std::vector<std::string> expand_accuracy_inputs(const std::vector<std::string>& paths, Diagnostics& diags) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (const auto& f : fs::recursive_directory_iterator(p, ec)) {
+        if (!f.is_regular_file()) continue;
+        const std::string ext = lower(f.path().extension().string());
+        if (ext == ".yaml" || ext == ".yml" || ext == ".csv") found.push_back(f.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) diags.error(Origin{p, 0, 0}, "no measurements (*.yaml, *.csv) in this directory");
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (fs::exists(p, ec)) {
+      out.push_back(p);
+    } else {
+      diags.error(Origin{p, 0, 0}, "no such file or directory");
+    }
+  }
+  return out;
+}
+
+std::string find_validation_dir(const std::string& start) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  if (ec) return "";
+  for (;;) {
+    if (fs::exists(dir / "validation" / "published.yaml", ec)) return (dir / "validation").string();
+    if (!dir.has_parent_path() || dir.parent_path() == dir) return "";
+    dir = dir.parent_path();
+  }
+}
+
+AccuracyReport run_accuracy(const std::vector<std::string>& inputs, const spec::Zoo& zoo, Diagnostics& diags) {
+  AccuracyReport report;
+  AccuracyRunner runner(zoo);
+  for (const auto& f : expand_accuracy_inputs(inputs, diags)) runner.add_file(f, report, diags);
+  summarize(report);
+  return report;
+}
+
+}  // namespace mlsim::analysis

@@ -1,0 +1,411 @@
+// Training on one or many accelerators: the operators of one micro-batch on one pipeline stage of
+// one tensor-parallel rank, priced on the roofline with launch overheads; Megatron's tensor-parallel
+// collectives per layer; the pipeline's fill and drain (1F1B, GPipe, interleaved) in closed form
+// over heterogeneous stages; the data-parallel gradient synchronization with ZeRO; memory per
+// device with the micro-batches in flight.
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/evaluate.hpp"
+#include "analysis/operations.hpp"
+#include "analysis/pricing.hpp"
+#include "analysis/walls.hpp"
+#include "core/text.hpp"
+#include "solvers/collectives.hpp"
+#include "solvers/memory_capacity.hpp"
+#include "workload/cnn.hpp"
+#include "workload/memory.hpp"
+#include "workload/params.hpp"
+#include "workload/transformer.hpp"
+
+namespace mlsim::analysis {
+namespace {
+
+// The first reason a layout cannot run, or "" (degrees that do not divide, TP beyond a node).
+std::string layout_problem(const spec::Scenario& s) {
+  const auto& t = *s.training;
+  const auto& p = t.parallelism;
+  const auto& m = s.model;
+  const long long product = p.tp * p.pp * p.dp * p.cp;
+  if (s.system.count != product) {
+    return "system.count (" + std::to_string(s.system.count) + ") is not tp x pp x dp x cp (" + std::to_string(product) + ")";
+  }
+  if (t.global_batch % (t.micro_batch * p.dp) != 0) {
+    return "global_batch (" + std::to_string(t.global_batch) + ") is not a multiple of micro_batch x dp (" +
+           std::to_string(t.micro_batch * p.dp) + ")";
+  }
+  if (m.architecture == spec::Architecture::kCnn) return "";
+  if (s.system.node && p.tp > s.system.node->accelerators) {
+    return "tp (" + std::to_string(p.tp) + ") is larger than a node (" + std::to_string(s.system.node->accelerators) +
+           " accelerators): tensor-parallel collectives would cross the scale-out fabric every layer";
+  }
+  if (m.heads % p.tp != 0) return "heads (" + std::to_string(m.heads) + ") are not divisible by tp (" + std::to_string(p.tp) + ")";
+  if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0) {
+    return "kv_heads (" + std::to_string(m.kv_heads) + ") and tp (" + std::to_string(p.tp) + ") do not divide one another";
+  }
+  if (m.ffn % p.tp != 0) return "ffn (" + std::to_string(m.ffn) + ") is not divisible by tp (" + std::to_string(p.tp) + ")";
+  if (m.layers % (p.pp * p.virtual_stages) != 0) {
+    return "layers (" + std::to_string(m.layers) + ") are not divisible by pp x virtual_stages (" +
+           std::to_string(p.pp * p.virtual_stages) + ")";
+  }
+  if (p.virtual_stages > 1 && p.schedule != "interleaved") return "virtual_stages > 1 needs schedule: interleaved";
+  return "";
+}
+
+// Divides an operator's work among the tensor-parallel ranks (see Operator::Split).
+void shard(workload::Operator& op, double tp, bool sequence_parallel) {
+  const bool split = op.split == workload::Operator::Split::kTensor ||
+                     (op.split == workload::Operator::Split::kSequence && sequence_parallel);
+  if (!split) return;
+  op.flops /= tp;
+  op.bytes /= tp;
+}
+
+struct StagePrice {
+  Priced ops;            // operators of one micro-batch
+  double gpu_s = 0.0;    // with device gaps and exposed TP communication
+  double host_s = 0.0;
+  [[nodiscard]] double time_s() const { return std::max(gpu_s, host_s); }
+};
+
+}  // namespace
+
+const system::Cluster& Evaluator::cluster_for(const spec::SystemSpec& s) {
+  // Every figure of the system can change a path (a --set of a latency, an efficiency, the
+  // topology), so the cache is keyed on the whole system spec, compared by value.
+  if (!cluster_ || !cluster_system_ || !(*cluster_system_ == s)) {
+    cluster_ = system::Cluster::build(s);
+    cluster_system_ = s;
+  }
+  return *cluster_;
+}
+
+void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e) {
+  const auto& t = *s.training;
+  const auto& m = s.model;
+  const auto& acc = s.system.accelerator;
+  const auto& par = t.parallelism;
+  TrainingReport tr;
+  const bool cnn = m.architecture == spec::Architecture::kCnn;
+  tr.samples = cnn;
+  if (const std::string why = layout_problem(s); !why.empty()) {
+    e.feasible = false;
+    e.infeasible_reason = why;
+  }
+  const double tp = static_cast<double>(par.tp), pp = static_cast<double>(par.pp), dp = static_cast<double>(par.dp);
+  const bool sp = par.sequence_parallel && par.tp > 1;
+  tr.micro_batches = std::max<long long>(1, t.global_batch / (t.micro_batch * par.dp));
+  const double mb = static_cast<double>(t.micro_batch), micro = static_cast<double>(tr.micro_batches);
+  const double g = bytes_per_element(t.grad_precision), a = bytes_per_element(t.precision);
+  const double seq = static_cast<double>(t.seq_len);
+  const bool flash = s.software.flash_attention;
+  if (!cnn) check_context(m, t.seq_len, e);
+  const workload::ParamCount params = workload::count_params(m);
+
+  // Operators of one micro-batch: the layers of one stage [0, layers_end), then the embedding and
+  // the head [layers_end, size).
+  ops_.clear();
+  workload::CnnShape shape;
+  std::size_t layers_end = 0;
+  const double layers_per_stage = cnn ? 0.0 : static_cast<double>(m.layers) / pp;
+  if (cnn) {
+    shape = workload::resnet_shape(m);
+    workload::append_cnn_ops(shape, mb, t.precision, t.precision, workload::Phase::kForward, true, g, ops_);
+    layers_end = ops_.size();
+  } else {
+    spec::ModelSpec stage_model = m;
+    stage_model.layers = static_cast<long long>(layers_per_stage);
+    if (m.moe) stage_model.moe->dense_layers = std::min<long long>(m.moe->dense_layers, stage_model.layers);
+    workload::PassOptions po;
+    po.phase = workload::Phase::kForward;
+    po.activations = po.weights = po.kv_cache = t.precision;
+    po.flash_attention = flash;
+    po.include_embedding_and_head = false;
+    workload::append_transformer_pass(stage_model, {mb, seq, 0.0}, po, ops_);
+    const std::size_t forward_end = ops_.size();
+    workload::append_backward(ops_, 0, forward_end);
+    if (t.recompute == spec::Recompute::kFull) {
+      po.phase = workload::Phase::kRecompute;
+      workload::append_transformer_pass(stage_model, {mb, seq, 0.0}, po, ops_);
+    } else if (t.recompute == spec::Recompute::kSelective && !flash) {
+      for (std::size_t i = 0; i < forward_end; ++i) {
+        if (std::string_view(ops_[i].name) == "attention_scores") {
+          auto op = ops_[i];
+          op.phase = workload::Phase::kRecompute;
+          ops_.push_back(op);
+        }
+      }
+    }
+    layers_end = ops_.size();
+    spec::ModelSpec head_model = m;
+    head_model.layers = 0;
+    head_model.moe.reset();
+    po.phase = workload::Phase::kForward;
+    po.include_embedding_and_head = true;
+    workload::append_transformer_pass(head_model, {mb, seq, 0.0}, po, ops_);
+    const std::size_t head_forward_end = ops_.size();
+    workload::append_backward(ops_, layers_end, head_forward_end);
+    // Drop the empty layer operators of the zero-layer pass.
+    ops_.erase(std::remove_if(ops_.begin() + static_cast<std::ptrdiff_t>(layers_end), ops_.end(),
+                              [](const workload::Operator& op) { return op.count == 0.0; }),
+               ops_.end());
+  }
+  for (auto& op : ops_) shard(op, tp, sp);
+
+  const solvers::Rates rates = solvers::achieved_rates(acc);
+  const solvers::LaunchModel launch = launch_model(s, false);
+  const std::size_t n_ops = ops_.size();
+  // The embedding runs on the first stage, the final norm, LM head and loss on the last.
+  std::vector<std::size_t> first_only, last_only;
+  for (std::size_t i = layers_end; i < n_ops; ++i) {
+    (std::string_view(ops_[i].name) == "embedding" ? first_only : last_only).push_back(i);
+  }
+  const Priced layer_ops = price_ops(ops_, 0, layers_end, rates, nullptr);
+  Priced first_extra, last_extra;
+  for (std::size_t i : first_only) {
+    const Priced p = price_ops(ops_, i, i + 1, rates, nullptr);
+    first_extra.gpu_s += p.gpu_s;
+    first_extra.kernels += p.kernels;
+  }
+  for (std::size_t i : last_only) {
+    const Priced p = price_ops(ops_, i, i + 1, rates, nullptr);
+    last_extra.gpu_s += p.gpu_s;
+    last_extra.kernels += p.kernels;
+  }
+  if (layer_ops.unsupported) {
+    e.feasible = false;
+    e.infeasible_reason = acc.name + " has no " + std::string(precision_name(layer_ops.unsupported_precision)) + " peak";
+  }
+
+  // Communication paths: groups placed TP innermost, then DP, then PP (DESIGN.md).
+  double tp_comm_s = 0.0, p2p_s = 0.0, dp_sync_s = 0.0, zero3_s = 0.0;
+  // Parameters of the fuller of the first stage (embedding) and the last (final norm, LM head, and
+  // a copy of tied embeddings, as Megatron-LM keeps one on the last stage).
+  const double final_norm = cnn ? 0.0 : static_cast<double>(m.norm == spec::NormKind::kLayerNorm ? 2 * m.hidden : m.hidden);
+  const double layer_params = cnn ? 0.0 : params.total - params.embedding - params.lm_head - final_norm;
+  double params_stage = params.total;
+  if (!cnn && par.pp > 1) {
+    const double first = layer_params / pp + params.embedding;
+    const double last = layer_params / pp + final_norm + params.lm_head + (m.tied_embeddings ? params.embedding : 0.0);
+    params_stage = std::max(first, last);
+  }
+  const double params_rank = params_stage / tp;
+  if (s.system.count > 1 && e.feasible) {
+    const system::Cluster& cluster = cluster_for(s.system);
+    const double tokens = mb * seq;
+    if (par.tp > 1 && !cnn) {
+      // Megatron-LM: per layer, an all-reduce of the activations after attention and after the MLP
+      // in forward and in backward (Shoeybi et al. 2019); with sequence parallelism each becomes a
+      // reduce-scatter plus an all-gather of the same buffer (Korthikanti et al. 2022). Full
+      // recomputation repeats the forward ones.
+      const system::GroupPath tp_path = cluster.place(par.tp, 1);
+      const double buffer = tokens * static_cast<double>(m.hidden) * a;
+      const double one = sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s +
+                                  solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
+                            : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s;
+      const double per_layer = (t.recompute == spec::Recompute::kFull ? 6.0 : 4.0) / 2.0 * one;
+      tp_comm_s = t.overlap_tp_comm ? 0.0 : per_layer * layers_per_stage;
+    }
+    if (par.pp > 1 && !cnn) {
+      // Activations forward and gradients backward cross each stage boundary once per
+      // micro-batch; Megatron scatters them over the TP ranks (scatter/gather optimization).
+      const system::GroupPath pp_path = cluster.place(2, par.tp * par.dp);
+      const double message = mb * seq * static_cast<double>(m.hidden) * a / tp;
+      p2p_s = solvers::collective(solvers::Collective::kSendRecv, message, pp_path).time_s;
+    }
+    if (par.dp > 1) {
+      const system::GroupPath dp_path = cluster.place(par.dp, par.tp);
+      const double grads = params_rank * g;
+      if (par.zero == 0) {
+        dp_sync_s = solvers::collective(solvers::Collective::kAllReduce, grads, dp_path).time_s;
+      } else {
+        // ZeRO: reduce-scatter the gradients, all-gather the updated weights (Rajbhandari et al. 2020).
+        dp_sync_s = solvers::collective(solvers::Collective::kReduceScatter, grads, dp_path).time_s +
+                    solvers::collective(solvers::Collective::kAllGather, params_rank * a, dp_path).time_s;
+      }
+      if (par.zero == 3) {
+        // ZeRO-3 / FSDP gathers the weights again for the forward and the backward of every micro-batch.
+        zero3_s = 2.0 * solvers::collective(solvers::Collective::kAllGather, params_rank * a, dp_path).time_s;
+      }
+    }
+  }
+
+  // One micro-batch on a stage: its operators, device gaps and exposed TP communication, or the
+  // host's launch time when that is longer (launches are asynchronous).
+  const auto stage = [&](const Priced& extra) {
+    StagePrice sp_time;
+    const double kernels = layer_ops.kernels + extra.kernels;
+    const double gpu = layer_ops.gpu_s + extra.gpu_s;
+    const solvers::SequenceTime st = solvers::sequence_time(gpu, kernels, launch);
+    sp_time.gpu_s = st.device_s() + tp_comm_s + zero3_s + (t.overlap_pp_p2p ? 0.0 : 2.0 * p2p_s);
+    sp_time.host_s = st.host_s;
+    return sp_time;
+  };
+  std::vector<double> stage_times(static_cast<std::size_t>(par.pp));
+  for (long long i = 0; i < par.pp; ++i) {
+    Priced extra;
+    if (i == 0) {
+      extra.gpu_s += first_extra.gpu_s;
+      extra.kernels += first_extra.kernels;
+    }
+    if (i == par.pp - 1) {
+      extra.gpu_s += last_extra.gpu_s;
+      extra.kernels += last_extra.kernels;
+    }
+    stage_times[static_cast<std::size_t>(i)] = stage(extra).time_s();
+  }
+  const double t_max = *std::max_element(stage_times.begin(), stage_times.end());
+  double t_sum = 0.0;
+  for (double x : stage_times) t_sum += x;
+  // Pipeline fill and drain over heterogeneous stages: the first micro-batch crosses every stage,
+  // the others follow at the pace of the slowest (GPipe and 1F1B share this bubble, Narayanan et
+  // al. 2021 eq. 1); interleaving v virtual stages shortens the fill by v.
+  const double v = static_cast<double>(par.virtual_stages);
+  double pipeline_s = (micro - 1.0) * t_max + t_sum;
+  if (par.pp > 1 && par.schedule == "interleaved") pipeline_s = micro * t_max + (t_sum - t_max) / v;
+  if (par.pp > 1 && t.overlap_pp_p2p) pipeline_s += 2.0 * (pp - 1.0) * p2p_s;   // sends on the fill and drain path
+  tr.bubble_s = pipeline_s - micro * t_max;
+  tr.exposed_tp_s = tp_comm_s * micro;
+  tr.exposed_pp_s = t.overlap_pp_p2p ? 2.0 * (pp - 1.0) * p2p_s : 2.0 * p2p_s * micro;
+
+  // The gradient synchronization after the last backward; with overlap, buckets go out during the
+  // last micro-batch's backward pass and only the rest is exposed.
+  double backward_s = 0.0;
+  for (std::size_t i = 0; i < layers_end; ++i) {
+    if (ops_[i].phase == workload::Phase::kBackward) {
+      const auto ti = solvers::time_operator(ops_[i], rates);
+      if (ti) backward_s += ti->time_s() * ops_[i].count;
+    }
+  }
+  tr.exposed_dp_s = t.overlap_dp_grad ? std::max(0.0, dp_sync_s - backward_s) : dp_sync_s;
+
+  // Mixed-precision Adam over this rank's parameters (sharded by ZeRO >= 1).
+  const double opt_params = params_rank / (par.zero >= 1 ? dp : 1.0);
+  ops_.push_back({"optimizer_adam", workload::Phase::kOptimizer, workload::OpClass::kOptimizer, 1.0, 12.0 * opt_params,
+                  opt_params * (3.0 * 4.0 * 2.0 + g + a), cnn ? 1.0 : layers_per_stage + 2.0, Precision::kFp32});
+  const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr);
+  tr.optimizer_s = solvers::sequence_time(opt.gpu_s, opt.kernels, launch).total_s();
+  tr.step_time_s = pipeline_s + tr.exposed_dp_s + tr.optimizer_s;
+  tr.bubble_fraction = tr.step_time_s > 0 ? tr.bubble_s / tr.step_time_s : 0.0;
+
+  // The per-operator table of one pipeline stage and TP rank (the embedding's and the head's rows
+  // belong to the first and last stage), counted per step: x micro-batches, the optimizer once.
+  if (o.detail) {
+    price_ops(ops_, 0, ops_.size(), rates, &e.operators);
+    for (auto& row : e.operators) {
+      if (row.phase != "optimizer") row.count *= micro;
+    }
+  }
+
+  // Breakdown: the slowest stage's compute over all micro-batches; host time beyond it.
+  const Priced all_last = [&] {
+    Priced p = layer_ops;
+    p.gpu_s += last_extra.gpu_s;
+    p.kernels += last_extra.kernels;
+    return p;
+  }();
+  const solvers::SequenceTime st_last = solvers::sequence_time(all_last.gpu_s, all_last.kernels, launch);
+  tr.compute_s = all_last.gpu_s * micro;
+  tr.host_s = st_last.launch_overhead_s() * micro;
+
+  // Model FLOPs (PaLM, Chowdhery et al. 2022, appendix B): 6 per token per multiplied weight +
+  // 12 x layers x seq x d_attn per token (attention scores and context, not halved for the mask).
+  const double tokens_per_step = cnn ? static_cast<double>(t.global_batch) : static_cast<double>(t.global_batch) * seq;
+  if (cnn) {
+    tr.model_flops_per_step = 3.0 * shape.forward_flops_per_image * static_cast<double>(t.global_batch);
+    tr.hardware_flops_per_step = tr.model_flops_per_step;
+  } else {
+    const workload::AttentionDims ad = workload::attention_dims(m);
+    const double attn_fwd_per_token = 2.0 * static_cast<double>(m.layers) * seq * ad.q_heads * (ad.qk_dim + ad.v_dim);
+    tr.model_flops_per_step = tokens_per_step * (6.0 * params.matrix_active + 3.0 * attn_fwd_per_token);
+    double recomputed = 0.0;
+    if (t.recompute == spec::Recompute::kFull) {
+      recomputed = tokens_per_step *
+                   (2.0 * (params.matrix_active - static_cast<double>(m.padded_vocab() * m.hidden)) + attn_fwd_per_token);
+    }
+    // Selective recompute re-runs the attention core only when it is materialized (with flash
+    // attention nothing is recomputed, and no recompute operator is priced).
+    if (t.recompute == spec::Recompute::kSelective && !flash) recomputed = tokens_per_step * attn_fwd_per_token;
+    tr.hardware_flops_per_step = tr.model_flops_per_step + recomputed;
+  }
+  const auto peak = acc.peak_at(t.precision);
+  const double peak_total = peak ? peak->si() * static_cast<double>(s.system.count) : 0.0;
+  if (tr.step_time_s > 0 && peak_total > 0) {
+    tr.mfu = tr.model_flops_per_step / (tr.step_time_s * peak_total);
+    tr.hfu = tr.hardware_flops_per_step / (tr.step_time_s * peak_total);
+    tr.tokens_per_s = tokens_per_step / tr.step_time_s;
+  }
+  if (t.tokens && tr.tokens_per_s > 0) tr.time_to_train_s = *t.tokens / tr.tokens_per_s;
+
+  // Memory of the fuller of the first and last stage, on one TP rank.
+  MemoryReport& mem = e.memory;
+  const double zero_dp = dp;
+  mem.weights_bytes = params_rank * a / (par.zero >= 3 ? zero_dp : 1.0);
+  mem.gradients_bytes = params_rank * g / (par.zero >= 2 ? zero_dp : 1.0);
+  mem.optimizer_bytes = params_rank * 12.0 / (par.zero >= 1 ? zero_dp : 1.0);   // fp32 master, Adam m and v
+  double act_per_micro = 0.0, head_act = 0.0;
+  if (cnn) {
+    act_per_micro = workload::cnn_activation_bytes_per_image(shape, t.precision) * mb;
+  } else {
+    const double dense = m.moe ? std::min(static_cast<double>(m.moe->dense_layers), layers_per_stage) : layers_per_stage;
+    act_per_micro = mb * (dense * workload::layer_activation_bytes_tp(m, seq, t.precision, t.recompute, flash, false, tp, sp) +
+                          (layers_per_stage - dense) *
+                              workload::layer_activation_bytes_tp(m, seq, t.precision, t.recompute, flash, true, tp, sp));
+    if (t.recompute == spec::Recompute::kFull) {
+      act_per_micro += mb * workload::layer_activation_bytes_tp(m, seq, t.precision, spec::Recompute::kNone, flash,
+                                                                m.moe.has_value(), tp, sp);
+    }
+    // Final norm and LM-head inputs, and fp32 logits of the vocabulary shard (Korthikanti et al. 2022).
+    head_act = mb * seq * (2.0 * static_cast<double>(m.hidden) * a + static_cast<double>(m.padded_vocab()) * 4.0 / tp);
+  }
+  // 1F1B keeps up to pp micro-batches in flight on the first stage, GPipe all of them; interleaving
+  // adds (p - 1) / (p v) (Korthikanti et al. 2022, section 4.2.3).
+  double in_flight = par.schedule == "gpipe" ? micro : std::min(pp, micro);
+  if (par.schedule == "interleaved" && par.pp > 1) in_flight = pp * (1.0 + (pp - 1.0) / (pp * v));
+  in_flight = std::max(1.0, in_flight);
+  mem.activations_bytes = std::max(act_per_micro * in_flight, act_per_micro + head_act);
+  mem.workspace_bytes = s.software.workspace.si();
+  mem.per_device_bytes = mem.weights_bytes + mem.gradients_bytes + mem.optimizer_bytes + mem.activations_bytes + mem.workspace_bytes;
+  mem.capacity_bytes = acc.memory_capacity.si();
+  const auto cap = solvers::check_capacity(mem.per_device_bytes, mem.capacity_bytes);
+  mem.fits = cap.fits;
+  const double per_micro_item = (mem.activations_bytes / mb);
+  tr.max_micro_batch = solvers::largest_batch(mem.capacity_bytes, mem.per_device_bytes - mem.activations_bytes, per_micro_item);
+  if (!cap.fits && e.feasible) {
+    e.feasible = false;
+    e.infeasible_reason = "does not fit: needs " + format_bytes(cap.used_bytes) + " of " + format_bytes(cap.capacity_bytes) +
+                          " (short by " + format_bytes(cap.shortfall_bytes()) + "); the largest micro-batch that fits is " +
+                          std::to_string(tr.max_micro_batch);
+  }
+
+  Priced walls_basis = all_last;
+  walls_basis.compute_bound_s = (layer_ops.compute_bound_s) * micro;
+  walls_basis.memory_bound_s = (layer_ops.memory_bound_s) * micro;
+  walls_basis.flops = (layer_ops.flops) * micro;
+  walls_basis.bytes = (layer_ops.bytes) * micro;
+  walls_basis.kernels = all_last.kernels * micro;
+  solvers::SequenceTime st_walls = st_last;
+  st_walls.gpu_s *= micro;
+  st_walls.gaps_s *= micro;
+  st_walls.host_s *= micro;
+  add_time_walls(e, walls_basis, st_walls, tr.step_time_s, rates, peak ? peak->si() : 0.0, o.detail, "the step");
+  const double comm_s = tr.exposed_tp_s + tr.exposed_pp_s + tr.exposed_dp_s;
+  if (s.system.count > 1) {
+    e.walls.push_back({"communication", comm_s, tr.step_time_s > 0 ? comm_s / tr.step_time_s : 0.0, false,
+                       o.detail ? "exposed: TP " + format_seconds(tr.exposed_tp_s) + ", PP " + format_seconds(tr.exposed_pp_s) +
+                                      ", DP " + format_seconds(tr.exposed_dp_s)
+                                : ""});
+  }
+  if (par.pp > 1) {
+    e.walls.push_back({"pipeline_bubble", tr.bubble_s, tr.bubble_fraction, false,
+                       o.detail ? format_double(pp, 3) + " stages, " + format_double(micro, 5) + " micro-batches" : ""});
+  }
+  add_capacity_wall(e, o.detail);
+  if (s.duration || tr.time_to_train_s) {
+    const double duration = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
+    e.ops = operations(s, duration, tr.tokens_per_s * duration, e.warnings);
+  }
+  e.training = tr;
+}
+
+}  // namespace mlsim::analysis

@@ -1,0 +1,64 @@
+// `mlsim accuracy [INPUT]... [--format table|json|md] [--points all|published|none] [-o FILE [--force]]`
+// Scores mlsim against published measurements: a published.yaml-style list, vTrain CSVs, or a
+// directory of them; with no input, the project's validation/ folder (found from the current
+// directory upwards). Prediction errors are results (exit 0); bad input is exit 2.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+#include "analysis/accuracy.hpp"
+#include "cli/context.hpp"
+#include "report/accuracy_report.hpp"
+
+namespace mlsim::cli {
+
+void add_accuracy_command(CLI::App& app, Context& ctx) {
+  struct Options {
+    std::vector<std::string> inputs;
+    std::string format = "table", output, points = "published";
+    bool force = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand(
+      "accuracy", "predict published measurements and report the error per point, per category and overall");
+  sub->add_option("inputs", opts->inputs,
+                  "published.yaml-style files, vTrain CSVs (*.csv) or directories of them (default: the project's validation/)");
+  sub->add_option("--format,-f", opts->format, "table | json | md")->check(CLI::IsMember({"table", "json", "md"}));
+  sub->add_option("--points", opts->points,
+                  "which points the table and md list one by one: all | published (data-set rows summarised) | none")
+      ->check(CLI::IsMember({"all", "published", "none"}));
+  sub->add_option("-o,--output", opts->output, "write the report to FILE (atomically)");
+  sub->add_flag("--force", opts->force, "overwrite FILE if it exists");
+  sub->callback([opts, &ctx]() {
+    Diagnostics diags;
+    const spec::Zoo zoo = ctx.load_zoo(diags);
+    std::vector<std::string> inputs = opts->inputs;
+    if (inputs.empty()) {
+      std::error_code ec;
+      const std::string dir = analysis::find_validation_dir(std::filesystem::current_path(ec).string());
+      if (dir.empty()) {
+        ctx.err << "mlsim: error: no input given and no validation/published.yaml in the current directory or its parents "
+                   "(give a published.yaml, a vTrain CSV or a directory)\n";
+        ctx.exit_code = kExitBadInput;
+        return;
+      }
+      inputs.push_back(dir);
+    }
+    analysis::AccuracyReport report;
+    if (!diags.has_errors()) report = analysis::run_accuracy(inputs, zoo, diags);
+    if (ctx.report(diags)) return;
+    const report::PointDetail detail = opts->points == "all"    ? report::PointDetail::kAll
+                                       : opts->points == "none" ? report::PointDetail::kNone
+                                                                : report::PointDetail::kPublished;
+    std::string text;
+    if (opts->format == "json") {
+      text = report::accuracy_to_json(report);
+    } else if (opts->format == "md") {
+      text = report::accuracy_to_markdown(report, detail);
+    } else {
+      text = report::accuracy_to_table(report, detail);
+    }
+    ctx.emit(text, opts->output, opts->force);
+  });
+}
+
+}  // namespace mlsim::cli

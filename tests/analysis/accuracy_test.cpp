@@ -1,0 +1,542 @@
+// The accuracy harness: the CSV reader (BOM, CRLF, quotes), vTrain rows → scenarios, the error
+// statistics on hand numbers, published entries → scenarios (predicted exactly as the Evaluator
+// predicts the same scenario), the reasons of entries that cannot be scored, bad input with
+// file:line:col, and `mlsim accuracy` end to end on the project's validation/ folder.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "../support.hpp"
+#include "analysis/accuracy.hpp"
+#include "analysis/evaluate.hpp"
+#include "spec/scenario.hpp"
+#include "spec/tree.hpp"
+
+namespace mlsim {
+namespace {
+
+using analysis::AccuracyReport;
+using analysis::PointStatus;
+
+spec::Scenario load(const std::string& yaml) {
+  Diagnostics d;
+  auto s = test::scenario_from_text(yaml, d);
+  std::string problems;
+  for (const auto& x : d.all()) problems += x.origin.str() + ": " + x.message + "\n";
+  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
+  return *s;
+}
+
+AccuracyReport published(const std::string& yaml, Diagnostics& d) {
+  AccuracyReport r;
+  analysis::AccuracyRunner runner(test::zoo());
+  runner.add_published(yaml, "pub.yaml", r, d);
+  analysis::summarize(r);
+  return r;
+}
+
+const analysis::AccuracyPoint& point(const AccuracyReport& r, const std::string& id) {
+  for (const auto& p : r.points) {
+    if (p.id == id) return p;
+  }
+  FAIL("no point " << id);
+  return r.points.front();
+}
+
+// ---- CSV -------------------------------------------------------------------------------------------
+
+TEST_CASE("CSV: a BOM, CRLF line ends, quoted fields and blank lines") {
+  const std::string text =
+      "\xEF\xBB\xBF"
+      "a,b c,\"d,e\"\r\n"
+      "1, 2 ,\"x \"\"y\"\"\"\r\n"
+      "\r\n"
+      "3,4,5\r\n";
+  Diagnostics d;
+  const auto t = analysis::parse_csv(text, "t.csv", d);
+  CHECK(d.all().empty());
+  CHECK(t.header == std::vector<std::string>{"a", "b c", "d,e"});   // the BOM is not part of the first name
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0].cells == std::vector<std::string>{"1", "2", "x \"y\""});
+  CHECK(t.rows[0].line == 2);
+  CHECK(t.rows[0].columns == std::vector<int>{1, 3, 7});
+  CHECK(t.rows[1].cells == std::vector<std::string>{"3", "4", "5"});
+  CHECK(t.rows[1].line == 4);   // the blank line 3 is skipped, not renumbered
+}
+
+TEST_CASE("CSV: a row with the wrong number of fields is an error at its line") {
+  Diagnostics d;
+  const auto t = analysis::parse_csv("a,b\n1,2\n3\n", "t.csv", d);
+  CHECK(t.rows.size() == 1);
+  REQUIRE(d.error_count() == 1);
+  CHECK(d.all()[0].origin.str() == "t.csv:3:1");
+  CHECK(d.all()[0].message == "this row has 1 fields, the header 2");
+}
+
+const std::string kMultiHeader =
+    "\xEF\xBB\xBFParameters (billion),# GPUs,global batch,micro batch,hidden size,attention heads,# layers,sequence length,"
+    "tensor parallelism,data parallelism,pipeline parallelism,iteration time (ms)\r\n";
+const std::string kSingleHeader =
+    "\xEF\xBB\xBF# GPUs,global batch,micro batch,hidden size,attention heads,# layers,sequence length,tensor parallelism,"
+    "data parallelism,pipeline parallelism,iteration time (ms)\r\n";
+
+TEST_CASE("vTrain CSV: both headers (with and without the parameter column)") {
+  Diagnostics d;
+  const auto multi = analysis::read_vtrain_csv(kMultiHeader + "3.6,64,512,8,3072,32,30,2048,1,64,1,3566.5\r\n", "m.csv", d);
+  CHECK(d.all().empty());
+  REQUIRE(multi.size() == 1);
+  const auto& m = multi[0];
+  CHECK(m.params_b == std::optional<std::string>("3.6"));
+  CHECK(m.gpus == 64);
+  CHECK(m.global_batch == 512);
+  CHECK(m.micro_batch == 8);
+  CHECK(m.hidden == 3072);
+  CHECK(m.heads == 32);
+  CHECK(m.layers == 30);
+  CHECK(m.seq_len == 2048);
+  CHECK(m.tp == 1);
+  CHECK(m.dp == 64);
+  CHECK(m.pp == 1);
+  CHECK(m.time_ms == 3566.5);
+  CHECK(m.where.str() == "m.csv:2:1");
+
+  const auto single = analysis::read_vtrain_csv(kSingleHeader + "8,32,4,1024,16,24,1024,2,2,2,219.732754\r\n", "s.csv", d);
+  CHECK(d.all().empty());
+  REQUIRE(single.size() == 1);
+  CHECK_FALSE(single[0].params_b.has_value());
+  CHECK(single[0].gpus == 8);
+  CHECK(single[0].tp == 2);
+  CHECK(single[0].dp == 2);
+  CHECK(single[0].pp == 2);
+  CHECK(single[0].time_ms == doctest::Approx(219.732754));
+}
+
+TEST_CASE("vTrain CSV: a bad cell and a missing column are errors with file:line:col") {
+  Diagnostics d;
+  const auto rows = analysis::read_vtrain_csv(kSingleHeader + "8,32,four,1024,16,24,1024,2,2,2,219.7\n", "s.csv", d);
+  CHECK(rows.empty());
+  REQUIRE(d.error_count() == 1);
+  CHECK(d.all()[0].origin.str() == "s.csv:2:6");
+  CHECK(d.all()[0].message == "micro batch: expected a positive whole number, got \"four\"");
+
+  Diagnostics d2;
+  analysis::read_vtrain_csv("# GPUs,global batch\n8,32\n", "x.csv", d2);
+  CHECK(d2.has_errors());
+  CHECK(d2.all()[0].origin.str() == "x.csv:1:1");
+  CHECK(d2.all()[0].message == "missing column \"micro batch\" (a vTrain ground_truth CSV has it)");
+}
+
+// ---- vTrain rows → scenarios -------------------------------------------------------------------
+
+TEST_CASE("a vTrain row becomes the scenario validation/vtrain/README.md describes") {
+  analysis::VtrainRow row;
+  row.params_b = "39.1";
+  row.gpus = 512;
+  row.global_batch = 1536;
+  row.micro_batch = 2;
+  row.hidden = 8192;
+  row.heads = 64;
+  row.layers = 48;
+  row.seq_len = 2048;
+  row.tp = 8;
+  row.dp = 16;
+  row.pp = 4;
+  const spec::Scenario s = load(analysis::vtrain_scenario_yaml(row, "row"));
+  CHECK(s.system.accelerator.id == "a100_sxm_80gb");
+  CHECK(s.system.count == 512);
+  REQUIRE(s.system.node.has_value());
+  CHECK(s.system.node->id == "dgx_a100");
+  REQUIRE(s.system.fabric.has_value());   // above 8 GPUs
+  CHECK(s.system.fabric->id == "ib_hdr200_fat_tree");
+  CHECK(s.model.architecture == spec::Architecture::kDecoder);
+  CHECK(s.model.layers == 48);
+  CHECK(s.model.hidden == 8192);
+  CHECK(s.model.heads == 64);
+  CHECK(s.model.kv_heads == 64);
+  CHECK(s.model.ffn == 4 * 8192);
+  CHECK(s.model.activation == spec::Activation::kGelu);
+  CHECK(s.model.norm == spec::NormKind::kLayerNorm);
+  CHECK(s.model.positions == spec::Positions::kLearned);
+  CHECK(s.model.bias_linear);
+  CHECK(s.model.max_seq_len == 2048);
+  CHECK(s.model.vocab == 51200);
+  CHECK(s.model.tied_embeddings);
+  REQUIRE(s.training.has_value());
+  const auto& t = *s.training;
+  CHECK(t.seq_len == 2048);
+  CHECK(t.global_batch == 1536);
+  CHECK(t.micro_batch == 2);
+  CHECK(t.precision == Precision::kFp16);
+  CHECK(t.parallelism.tp == 8);
+  CHECK(t.parallelism.pp == 4);
+  CHECK(t.parallelism.dp == 16);
+  CHECK(t.parallelism.schedule == "1f1b");
+  CHECK_FALSE(t.overlap_dp_grad);
+  CHECK(t.recompute == spec::Recompute::kFull);
+
+  row.gpus = 8;   // one node: no fabric
+  row.tp = 2;
+  row.dp = 2;
+  row.pp = 2;
+  const spec::Scenario one = load(analysis::vtrain_scenario_yaml(row, "row"));
+  CHECK_FALSE(one.system.fabric.has_value());
+  CHECK(one.system.node->id == "dgx_a100");
+}
+
+// ---- statistics ---------------------------------------------------------------------------------
+
+TEST_CASE("error statistics on hand numbers") {
+  // |errors| 0.05, 0.2, 0.3, 0.08: median (0.08 + 0.2) / 2, mean 0.63 / 4, bias 0.07 / 4.
+  const auto s = analysis::error_stats("x", {0.05, -0.2, 0.3, -0.08});
+  CHECK(s.name == "x");
+  CHECK(*s.median_abs_error == doctest::Approx(0.14));
+  CHECK(*s.mean_abs_error == doctest::Approx(0.1575));
+  CHECK(*s.mean_signed_error == doctest::Approx(0.0175));
+  CHECK(*s.within_10pct == doctest::Approx(0.5));
+  CHECK(*s.within_25pct == doctest::Approx(0.75));
+  // Odd count; exactly 10% and 25% count as within.
+  const auto o = analysis::error_stats("y", {0.1, -0.5, 0.25});
+  CHECK(*o.median_abs_error == doctest::Approx(0.25));
+  CHECK(*o.within_10pct == doctest::Approx(1.0 / 3.0));
+  CHECK(*o.within_25pct == doctest::Approx(2.0 / 3.0));
+  // Nothing scored: no statistics, not zeros.
+  const auto none = analysis::error_stats("z", {});
+  CHECK_FALSE(none.median_abs_error.has_value());
+  CHECK_FALSE(none.within_25pct.has_value());
+}
+
+TEST_CASE("summarize: per category, per group (ordered by size) and overall, with status counts") {
+  AccuracyReport r;
+  const auto add = [&](const std::string& cat, const std::string& group, PointStatus st, std::optional<double> err) {
+    analysis::AccuracyPoint p;
+    p.id = cat + group + std::to_string(r.points.size());
+    p.category = cat;
+    p.group = group;
+    p.status = st;
+    p.signed_error = err;
+    r.points.push_back(p);
+  };
+  add("vtrain_multi", "18.4B", PointStatus::kScored, -0.2);
+  add("vtrain_multi", "3.6B", PointStatus::kScored, 0.1);
+  add("vtrain_multi", "3.6B", PointStatus::kInfeasible, std::nullopt);
+  add("B_inference", "", PointStatus::kScored, 0.4);
+  add("B_inference", "", PointStatus::kNotExpressible, std::nullopt);
+  analysis::summarize(r);
+  REQUIRE(r.categories.size() == 2);
+  CHECK(r.categories[0].name == "vtrain_multi");
+  CHECK(r.categories[0].points == 3);
+  CHECK(r.categories[0].scored == 2);
+  CHECK(r.categories[0].infeasible == 1);
+  CHECK(*r.categories[0].median_abs_error == doctest::Approx(0.15));
+  CHECK(r.categories[1].not_expressible == 1);
+  REQUIRE(r.groups.size() == 2);
+  CHECK(r.groups[0].name == "vtrain_multi 3.6B");
+  CHECK(r.groups[1].name == "vtrain_multi 18.4B");
+  CHECK(r.overall.points == 5);
+  CHECK(r.overall.scored == 3);
+  CHECK(*r.overall.mean_abs_error == doctest::Approx(0.7 / 3.0));
+  CHECK(*r.overall.within_25pct == doctest::Approx(2.0 / 3.0));
+}
+
+// ---- published entries --------------------------------------------------------------------------
+
+const std::string kTtftEntry = R"(- id: B-TTFT-7B-A100
+  category: B_inference
+  metric: time_to_first_token_batch1
+  value: 133
+  unit: ms (input 2048 tokens)
+  hardware:
+    gpu: A100-SXM4-80GB
+    count: 1
+  model:
+    name: LLaMA 7B
+    params_b: 6.7
+  workload:
+    batch: 1
+    isl: 2048
+  parallel:
+    tp: 1
+    precision: fp16
+)";
+
+TEST_CASE("a single-GPU TTFT entry is predicted exactly as the Evaluator predicts the hand-written scenario") {
+  Diagnostics d;
+  const AccuracyReport r = published(kTtftEntry, d);
+  CHECK_FALSE(d.has_errors());
+  REQUIRE(r.points.size() == 1);
+  const auto& p = r.points[0];
+  CHECK(p.status == PointStatus::kScored);
+  CHECK(p.category == "B_inference");
+  CHECK(*p.expected == 133.0);
+
+  // The project's own scenario for this measurement (scenarios/validation/), through the Evaluator.
+  Diagnostics d2;
+  const auto s = spec::load_scenario_file(test::source_path("scenarios/validation/trtllm05_ttft_llama7b_a100_fp16.yaml"),
+                                          test::zoo(), {}, d2);
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  const analysis::Estimate e = ev.evaluate(*s);
+  REQUIRE(e.inference.has_value());
+  const double ttft_ms = *e.inference->ttft_s * 1e3;
+  CHECK(*p.predicted == doctest::Approx(ttft_ms).epsilon(1e-12));
+  CHECK(*p.signed_error == doctest::Approx((ttft_ms - 133.0) / 133.0).epsilon(1e-12));
+  CHECK(p.compared == "inference.ttft_s × 1000 (batch 1, one output token)");
+
+  // The scenario it built reads back as that scenario: A100 80GB, Llama 2 7B's shape, fp16, batch 1.
+  const spec::Scenario built = load(p.scenario_yaml);
+  CHECK(built.system.accelerator.id == "a100_sxm_80gb");
+  CHECK(built.model.id == "llama2_7b");
+  CHECK(built.inference->prompt_tokens == 2048);
+  CHECK(built.inference->output_tokens == 1);
+  CHECK(built.inference->batch == std::optional<long long>(1));
+  CHECK(built.inference->precision.weights == Precision::kFp16);
+}
+
+TEST_CASE("an offline-throughput entry uses batch max and compares the whole system's tokens/s") {
+  const std::string entry = R"(- id: B-THROUGHPUT
+  category: B_inference
+  metric: offline_output_throughput
+  value: 28312
+  unit: output tokens/s
+  hardware: {gpu: H100-SXM5-80GB, count: 1}
+  model: {name: Llama-3.1-8B-Instruct FP8, params_b: 8}
+  workload: {isl: 128, osl: 128}
+  parallel: {tp: 1, precision: fp8}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  REQUIRE(r.points.size() == 1);
+  const auto& p = r.points[0];
+  REQUIRE(p.status == PointStatus::kScored);
+  Diagnostics d2;
+  const auto s = spec::load_scenario_file(test::source_path("scenarios/validation/trtllm_llama31_8b_h100_fp8_128_128.yaml"),
+                                          test::zoo(), {}, d2);
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  CHECK(*p.predicted == doctest::Approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
+}
+
+TEST_CASE("entries that cannot be expressed are listed with their reason") {
+  const std::string entries = R"(- id: C-HBM
+  category: C_microbenchmark
+  metric: hbm_stream_bandwidth
+  value: 1.7
+  unit: TB/s
+- id: A-RANGE
+  category: A_training
+  metric: model_flops_utilization_range
+  value: [41, 48]
+  unit: percent
+- id: A-NO-BATCH
+  category: A_training
+  metric: model_flops_utilization
+  value: 54.2
+  hardware: {gpu: A100-SXM4-80GB}
+  gpu_count: 8
+  model: {name: GPT, layers: 2, hidden: 64, heads: 4, seq_len: 128, vocab: 1000}
+  parallel: {tp: 8}
+- id: D-ENERGY
+  category: D_reliability_energy
+  metric: training_energy
+  value: 433196
+- id: B-TP2
+  category: B_inference
+  metric: offline_output_throughput
+  value: 4205
+  hardware: {gpu: H100-SXM5-80GB, count: 2}
+  model: {name: Llama-3.3-70B-Instruct FP8}
+  workload: {isl: 1000, osl: 1000}
+  parallel: {tp: 2, precision: fp8}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entries, d);
+  CHECK_FALSE(d.has_errors());
+  REQUIRE(r.points.size() == 5);
+  const auto& c = point(r, "C-HBM");
+  CHECK(c.status == PointStatus::kNotExpressible);
+  CHECK(c.reason.rfind("a microbenchmark (hbm_stream_bandwidth), not a scenario metric: the zoo's efficiency figures", 0) == 0);
+  CHECK(*c.expected == 1.7);
+  CHECK_FALSE(c.predicted.has_value());
+  CHECK(point(r, "A-RANGE").reason == "a range (41, 48), not one value");
+  CHECK(point(r, "A-NO-BATCH").reason == "the global batch is not given");
+  CHECK(point(r, "D-ENERGY").reason.find("the operations issue") != std::string::npos);
+  // Expressible, but multi-accelerator serving is not evaluated yet: the Evaluator's own reason.
+  const auto& tp2 = point(r, "B-TP2");
+  CHECK(tp2.status == PointStatus::kUnsupported);
+  CHECK(tp2.reason.find("serving across accelerators") != std::string::npos);
+  CHECK(r.overall.points == 5);
+  CHECK(r.overall.scored == 0);
+  CHECK(r.overall.not_expressible == 4);
+  CHECK(r.overall.unsupported == 1);
+}
+
+TEST_CASE("a Megatron training entry: zoo model by shape, parallelism, fabric above a node, assumptions noted") {
+  const std::string entry = R"(- id: A-MEG
+  category: A_training
+  metric: achieved_tflops_per_gpu_end_to_end
+  value: 138
+  unit: TFLOP/s per GPU
+  hardware:
+    gpu: A100-SXM4-80GB
+    system: NVIDIA Selene, DGX A100 nodes (8 GPUs/node)
+    inter_node: 8x 200 Gb/s HDR InfiniBand per node, fat tree
+    peak_tflops_bf16_fp16: 312
+  gpu_count: 512
+  model: {name: GPT (Megatron weak-scaling family), layers: 48, hidden: 8192, heads: 64, seq_len: 2048, vocab: 51200}
+  parallel:
+    tp: 8
+    pp: 2
+    dp: 32
+    global_batch_seqs: 1536
+    recompute: full activation recomputation
+    precision: fp16 mixed
+    schedule: interleaved 1F1B with scatter/gather where PP>1
+)";
+  Diagnostics d;
+  const spec::Node root = spec::load_yaml(entry, "pub.yaml", d);
+  REQUIRE(root.is_seq());
+  const auto m = analysis::map_published_entry(root.seq[0], test::zoo());
+  REQUIRE(m.expressible);
+  CHECK(m.quantity == analysis::PublishedMapping::Quantity::kHfuTimesPeak);
+  CHECK(m.peak_tflops == 312.0);
+  CHECK(m.compared == "training.hfu × 312 TFLOP/s");
+  const spec::Scenario s = load(m.scenario_yaml);
+  CHECK(s.system.accelerator.id == "a100_sxm_80gb");
+  CHECK(s.system.count == 512);
+  CHECK(s.system.node->id == "dgx_a100");
+  CHECK(s.system.fabric->id == "ib_hdr200_fat_tree");
+  CHECK(s.model.id == "megatron_gpt_39_1b");
+  const auto& t = *s.training;
+  CHECK(t.parallelism.tp == 8);
+  CHECK(t.parallelism.pp == 2);
+  CHECK(t.parallelism.dp == 32);
+  CHECK_FALSE(t.parallelism.sequence_parallel);   // Megatron 2021 had none
+  CHECK(t.global_batch == 1536);
+  CHECK(t.micro_batch == 1);
+  CHECK(t.recompute == spec::Recompute::kFull);
+  CHECK(t.precision == Precision::kFp16);
+  const std::vector<std::string> expected_notes = {
+      "model: zoo megatron_gpt_39_1b",
+      "schedule: the source's interleaved 1F1B is modelled as plain 1F1B (its virtual stages are not given)",
+      "micro batch not given: 1 assumed"};
+  CHECK(m.notes == expected_notes);
+}
+
+TEST_CASE("bad published input: errors with file:line:col, every one at once") {
+  Diagnostics d;
+  published("- id: A\n  category: A_training\n  metric: m\n  value: 1\n- category: B\n  metric: m\n  value: 2\n"
+            "- id: A\n  category: A_training\n  metric: m\n  value: 3\n",
+            d);
+  REQUIRE(d.error_count() == 2);
+  CHECK(d.all()[0].origin.str() == "pub.yaml:5:3");
+  CHECK(d.all()[0].message == "measurement without \"id\"");
+  CHECK(d.all()[1].origin.str() == "pub.yaml:8:7");
+  CHECK(d.all()[1].message == "duplicate id \"A\" (first at pub.yaml:1:7)");
+
+  Diagnostics d2;
+  published("id: A\n", d2);
+  REQUIRE(d2.error_count() == 1);
+  CHECK(d2.all()[0].origin.str() == "pub.yaml:1:1");
+}
+
+TEST_CASE("the validation folder is found from inside the project") {
+  CHECK(std::filesystem::equivalent(analysis::find_validation_dir(test::source_path("src/analysis")),
+                                    test::source_path("validation")));
+}
+
+// ---- the command --------------------------------------------------------------------------------
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every published id once, every vTrain row") {
+  const auto r = test::run_cli({"accuracy", test::source_path("validation"), "--format", "json"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  // The ids of published.yaml, read independently.
+  Diagnostics d;
+  const spec::Node root = spec::load_yaml(read_file(test::source_path("validation/published.yaml")), "published.yaml", d);
+  REQUIRE(root.is_seq());
+  std::multiset<std::string> want;
+  for (const auto& e : root.seq) want.insert(e.find("id")->scalar);
+  std::multiset<std::string> got;
+  std::map<std::string, int> per_category;
+  std::set<std::string> statuses;
+  for (const auto& p : j["points"]) {
+    ++per_category[p["category"].get<std::string>()];
+    statuses.insert(p["status"].get<std::string>());
+    if (p["category"].get<std::string>().rfind("vtrain", 0) != 0) got.insert(p["id"].get<std::string>());
+    if (p["status"] != "scored") {
+      CHECK_MESSAGE(p["reason"].is_string(), p["id"]);   // every point not scored says why
+      CHECK(p["predicted"].is_null());
+    } else {
+      CHECK(p["signed_error"].get<double>() ==
+            doctest::Approx((p["predicted"].get<double>() - p["expected"].get<double>()) / p["expected"].get<double>()));
+    }
+  }
+  CHECK(got == want);
+  for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
+  CHECK(per_category["vtrain_multi"] == 109);
+  CHECK(per_category["vtrain_single"] == 1440);
+  CHECK(j["overall"]["points"].get<long long>() == static_cast<long long>(j["points"].size()));
+  CHECK(j["categories"].size() == 6);
+  // Per model size (multi-node) and per GPU count (single node).
+  std::set<std::string> groups;
+  for (const auto& g : j["groups"]) groups.insert(g["name"].get<std::string>());
+  for (const char* g : {"vtrain_multi 3.6B", "vtrain_multi 18.4B", "vtrain_multi 39.1B", "vtrain_multi 175B", "vtrain_single 2 GPUs",
+                        "vtrain_single 4 GPUs", "vtrain_single 8 GPUs"}) {
+    CHECK_MESSAGE(groups.contains(g), g);
+  }
+  // The single-GPU inference entries are scored today.
+  for (const auto& p : j["points"]) {
+    const std::string id = p["id"];
+    if (id == "B-TRTLLM05-TTFT-LLAMA7B-A100-FP16" || id == "B-TRTLLM-L31-8B-H100-TP1-FP8-128-128") CHECK(p["status"] == "scored");
+    if (id.rfind("C-", 0) == 0) CHECK(p["status"] == "not_expressible");
+  }
+}
+
+TEST_CASE("mlsim accuracy: table and markdown, -o with --force, bad input exits 2 with file:line:col") {
+  test::TempDir dir;
+  const std::string pub = dir.write("pub.yaml", kTtftEntry);
+  auto r = test::run_cli({"accuracy", pub});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.rfind("mlsim accuracy: 1 measurements: 1 scored", 0) == 0);
+  CHECK(r.out.find("B-TTFT-7B-A100") != std::string::npos);
+  r = test::run_cli({"accuracy", pub, "-f", "md"});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.rfind("# mlsim accuracy\n", 0) == 0);
+  CHECK(r.out.find("| B_inference | 1 | 1 |") != std::string::npos);
+
+  const std::string out = dir.file("report.json");
+  r = test::run_cli({"accuracy", pub, "-f", "json", "-o", out});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.empty());
+  CHECK(nlohmann::json::parse(read_file(out))["points"].size() == 1);
+  r = test::run_cli({"accuracy", pub, "-f", "json", "-o", out});
+  CHECK(r.code == 2);   // exists, no --force
+  r = test::run_cli({"accuracy", pub, "-f", "json", "-o", out, "--force"});
+  CHECK(r.code == 0);
+
+  const std::string bad = dir.write("bad.csv", kSingleHeader + "8,32,4,1024,16,24,1024,2,2,x,219.7\n");
+  r = test::run_cli({"accuracy", bad});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind(bad + ":2:28: error: pipeline parallelism: expected a positive whole number, got \"x\"\n", 0) == 0);
+
+  r = test::run_cli({"accuracy", dir.file("missing.yaml")});
+  CHECK(r.code == 2);
+  CHECK(r.err == dir.file("missing.yaml") + ": error: no such file or directory\n");
+}
+
+}  // namespace
+}  // namespace mlsim

@@ -1,0 +1,138 @@
+// Training across accelerators: the pipeline's fill and drain, ZeRO's memory, tensor and sequence
+// parallelism's activation split, and the layouts that cannot run, each derived by hand.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "../support.hpp"
+#include "analysis/evaluate.hpp"
+#include "workload/memory.hpp"
+#include "workload/params.hpp"
+
+namespace mlsim {
+namespace {
+
+// A GPT-style model of 32 layers on a DGX A100 cluster, with a software entry without host cost so
+// that stages differ only by their embedding and head.
+std::string scenario_yaml(const std::string& parallelism, const std::string& extra = "", long long count = 8,
+                          long long vocab = 128) {
+  return "schema_version: 1\nkind: scenario\nname: parallel\n"
+         "system: {accelerator: a100_sxm_80gb, count: " + std::to_string(count) + ", node: dgx_a100" +
+         (count > 8 ? ", fabric: ib_hdr200_fat_tree" : "") + "}\n"
+         "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB}\n"
+         "model: {schema_version: 1, kind: model, architecture: decoder, layers: 32, hidden: 4096, heads: 32, ffn: 16384,\n"
+         "        activation: gelu, norm: layernorm, bias: true, positions: learned, max_seq_len: 2048, vocab: " +
+         std::to_string(vocab) + ", tied_embeddings: true}\n"
+         "training: {seq_len: 2048, global_batch: 64, micro_batch: 1, precision: fp16, recompute: full,\n"
+         "           parallelism: " + parallelism + extra + "}\n";
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+analysis::Estimate run(const std::string& yaml) {
+  Diagnostics d;
+  const auto s = test::scenario_from_text(yaml, d);
+  INFO(d.format());
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  return ev.evaluate(*s);
+}
+
+}  // namespace
+
+TEST_CASE("1F1B: the bubble is (p - 1) / (m + p - 1) when the stages are alike") {
+  // pp = 8 stages, dp = 1, 64 micro-batches. With a vocabulary of 128 the embedding and the head
+  // are negligible, so every stage takes the same time t and the step is (m + p - 1) t: the idle
+  // share is 7 / 71 = 0.0986 (Narayanan et al. 2021, eq. 1), plus the sends on the fill and drain.
+  const auto e = run(scenario_yaml("{pp: 8, dp: 1}"));
+  REQUIRE(e.feasible);
+  REQUIRE(e.training.has_value());
+  const auto& t = *e.training;
+  CHECK(t.micro_batches == 64);
+  const double expected = 7.0 / 71.0;
+  // The bubble is measured against the step, which also holds the optimizer and exposed sends.
+  CHECK(t.bubble_s / (t.step_time_s - t.optimizer_s - t.exposed_pp_s) == doctest::Approx(expected).epsilon(0.02));
+  // The critical path is never shorter than the busiest stage's work.
+  CHECK(t.step_time_s >= t.compute_s);
+  // DP = 1: no gradient traffic.
+  CHECK(t.exposed_dp_s == 0.0);
+  // Fewer micro-batches, larger bubble: 8 micro-batches give 7 / 15.
+  const auto few = run(replaced(scenario_yaml("{pp: 8, dp: 1}"), "global_batch: 64", "global_batch: 8"));
+  REQUIRE(few.training.has_value());
+  const auto& f = *few.training;
+  CHECK(f.micro_batches == 8);
+  CHECK(f.bubble_s / (f.step_time_s - f.optimizer_s - f.exposed_pp_s) == doctest::Approx(7.0 / 15.0).epsilon(0.02));
+}
+
+TEST_CASE("ZeRO shards the optimizer (1), the gradients (2) and the weights (3) over DP") {
+  // 8 GPUs, dp = 8: per-rank state of P parameters is 2P (fp16 weights), 4P (fp32 gradients) and
+  // 12P (fp32 master weights, Adam m and v); ZeRO-k divides the first k of (optimizer, gradients,
+  // weights) by 8.
+  Diagnostics d;
+  const auto s0 = test::scenario_from_text(scenario_yaml("{dp: 8, zero: 0}"), d);
+  REQUIRE(s0.has_value());
+  const double P = workload::count_params(s0->model).total;
+  for (int zero = 0; zero <= 3; ++zero) {
+    CAPTURE(zero);
+    const auto e = run(scenario_yaml("{dp: 8, zero: " + std::to_string(zero) + "}"));
+    CHECK(e.memory.optimizer_bytes == doctest::Approx(12.0 * P / (zero >= 1 ? 8.0 : 1.0)).epsilon(1e-12));
+    CHECK(e.memory.gradients_bytes == doctest::Approx(4.0 * P / (zero >= 2 ? 8.0 : 1.0)).epsilon(1e-12));
+    CHECK(e.memory.weights_bytes == doctest::Approx(2.0 * P / (zero >= 3 ? 8.0 : 1.0)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("tensor and sequence parallelism divide a layer's activations as Korthikanti et al. derive") {
+  // GPT layer, s = 2048, b = 1, h = 4096, a = 32 heads, fp16, materialized attention with dropout:
+  // without SP sbh(10 + 24/t + 5as/(ht)), with SP sbh(34/t + 5as/(ht)); t = 8.
+  spec::ModelSpec m = test::tiny_model();
+  m.hidden = 4096;
+  m.heads = m.kv_heads = 32;
+  m.head_dim = 128;
+  m.ffn = 16384;
+  m.activation = spec::Activation::kGelu;
+  m.attention = spec::AttentionKind::kMha;
+  m.dropout = 0.1;
+  const double s = 2048, h = 4096, a = 32, t = 8;
+  const double sbh = s * h;
+  const double no_sp = workload::layer_activation_bytes_tp(m, s, Precision::kFp16, spec::Recompute::kNone, false, false, t, false);
+  const double with_sp = workload::layer_activation_bytes_tp(m, s, Precision::kFp16, spec::Recompute::kNone, false, false, t, true);
+  CHECK(no_sp == doctest::Approx(sbh * (10.0 + 24.0 / t + 5.0 * a * s / (h * t))).epsilon(1e-12));
+  CHECK(with_sp == doctest::Approx(sbh * (34.0 / t + 5.0 * a * s / (h * t))).epsilon(1e-12));
+  // Full recompute keeps the layer input, 2sbh, split along the sequence with SP.
+  CHECK(workload::layer_activation_bytes_tp(m, s, Precision::kFp16, spec::Recompute::kFull, false, false, t, true) ==
+        doctest::Approx(2.0 * sbh / t).epsilon(1e-12));
+}
+
+TEST_CASE("layouts that cannot run come back as data with the reason") {
+  auto e = run(scenario_yaml("{tp: 16, dp: 1}", "", 16));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason ==
+        "tp (16) is larger than a node (8 accelerators): tensor-parallel collectives would cross the scale-out fabric every layer");
+  e = run(scenario_yaml("{tp: 2, dp: 2}"));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason == "system.count (8) is not tp x pp x dp x cp (4)");
+  e = run(scenario_yaml("{pp: 8, virtual_stages: 3, schedule: interleaved}"));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason == "layers (32) are not divisible by pp x virtual_stages (24)");
+  e = run(replaced(replaced(scenario_yaml("{tp: 8, dp: 1}"), "heads: 32", "heads: 36"), "hidden: 4096", "hidden: 4608"));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason == "heads (36) are not divisible by tp (8)");
+}
+
+TEST_CASE("more micro-batches shrink the bubble; interleaving shrinks it further") {
+  const auto m8 = run(scenario_yaml("{pp: 4, dp: 2}"));
+  REQUIRE(m8.training.has_value());
+  // global 64 / (micro 1 x dp 2) = 32 micro-batches on 4 stages: 3 / 35 of the pipeline idles.
+  CHECK(m8.training->micro_batches == 32);
+  const auto inter = run(scenario_yaml("{pp: 4, dp: 2, schedule: interleaved, virtual_stages: 2}"));
+  REQUIRE(inter.training.has_value());
+  REQUIRE(inter.feasible);
+  // Interleaving v = 2 halves the fill: (p - 1) t / v.
+  CHECK(inter.training->bubble_s == doctest::Approx(m8.training->bubble_s / 2.0).epsilon(0.05));
+}
+
+}  // namespace mlsim
