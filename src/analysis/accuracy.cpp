@@ -104,6 +104,8 @@ std::string quoted(const std::string& s) {
 // A GPT-style decoder as vTrain's README (and Megatron's GPT) defines it.
 struct GptDims {
   long long layers = 0, hidden = 0, heads = 0, kv_heads = 0, seq_len = 0, vocab = 51200;
+  // Megatron-LM's GPT defaults (--attention-dropout 0.1, --hidden-dropout 0.1, megatron/arguments.py).
+  double dropout = 0.1;
 };
 
 std::string gpt_model_yaml(const GptDims& m, const std::string& name) {
@@ -124,6 +126,7 @@ std::string gpt_model_yaml(const GptDims& m, const std::string& name) {
     << "  positions: learned\n"
     << "  max_seq_len: " << m.seq_len << "\n"
     << "  vocab: " << m.vocab << "\n"
+    << "  dropout: " << num_text(m.dropout) << "\n"
     << "  tied_embeddings: true\n";
   return y.str();
 }
@@ -140,6 +143,8 @@ struct TrainingCase {
   std::optional<bool> overlap_dp_grad;
   std::string recompute = "none";
   std::optional<double> tokens;
+  std::string software;                    // "" for the scenario default
+  std::string grad_precision;              // "" for the scenario default
 };
 
 std::string training_yaml(const TrainingCase& c) {
@@ -149,11 +154,13 @@ std::string training_yaml(const TrainingCase& c) {
   if (!c.node.empty()) y << ", node: " << c.node;
   if (!c.fabric.empty()) y << ", fabric: " << c.fabric;
   y << "}\n" << c.model_yaml;
+  if (!c.software.empty()) y << "software: " << c.software << "\n";
   y << "training:\n"
     << "  seq_len: " << c.seq_len << "\n"
     << "  global_batch: " << c.global_batch << "\n"
     << "  micro_batch: " << c.micro_batch << "\n"
     << "  precision: " << c.precision << "\n"
+    << (c.grad_precision.empty() ? std::string() : "  grad_precision: " + c.grad_precision + "\n")
     << "  parallelism: {tp: " << c.tp << ", pp: " << c.pp << ", dp: " << c.dp;
   if (c.zero > 0) y << ", zero: " << c.zero;
   if (c.sequence_parallel) y << ", sequence_parallel: " << (*c.sequence_parallel ? "true" : "false");
@@ -361,6 +368,14 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   if (!gpus || *gpus < 1) return not_expressible("the GPU count is not given");
   TrainingCase c;
   c.name = "published " + id;
+  // Megatron-LM before FlashAttention (2022) materialized attention with a fused softmax.
+  if (has(lower(text_of(at(e, "software"))), "megatron-lm (2021)")) {
+    c.software = "megatron_2021";
+  // fp16 training keeps fp16 gradients unless --accumulate-allreduce-grads-in-fp32 is given
+  // (off by default in Megatron-LM's arguments.py; bf16 turns it on).
+  c.grad_precision = "fp16";
+    notes.push_back("software: megatron_2021 (fused-softmax attention, no FlashAttention in 2021)");
+  }
   c.accelerator = acc->id;
   c.gpus = *gpus;
   c.node = acc->node;
@@ -475,6 +490,11 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     notes.push_back("micro batch not given: 1 assumed");
   }
   c.precision = precision_of(text_of(at(e, "parallel.precision")), notes);
+  if (c.software == "megatron_2021" && c.precision == "fp16") {
+    // fp16 gradients: Megatron-LM's --accumulate-allreduce-grads-in-fp32 is off by default.
+    c.grad_precision = "fp16";
+    notes.push_back("gradients in fp16 (Megatron-LM default for fp16)");
+  }
   const std::string rc = lower(text_of(at(e, "parallel.recompute")));
   const Node* ac = at(e, "parallel.activation_checkpointing");
   if (!rc.empty()) {
@@ -848,6 +868,12 @@ std::string vtrain_scenario_yaml(const VtrainRow& row, const std::string& name) 
   c.dp = row.dp;
   c.overlap_dp_grad = false;
   c.recompute = "full";
+  // Megatron-DeepSpeed's defaults: fused-softmax attention (FlashAttention only with
+  // --use-flash-attn, which vTrain's configurations do not set) and GPT dropout 0.1.
+  c.software = "megatron_2021";
+  // fp16 training keeps fp16 gradients unless --accumulate-allreduce-grads-in-fp32 is given
+  // (off by default in Megatron-LM's arguments.py; bf16 turns it on).
+  c.grad_precision = "fp16";
   return training_yaml(c);
 }
 

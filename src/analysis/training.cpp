@@ -343,7 +343,9 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   mem.weights_bytes = params_rank * a / (par.zero >= 3 ? zero_dp : 1.0);
   mem.gradients_bytes = params_rank * g / (par.zero >= 2 ? zero_dp : 1.0);
   mem.optimizer_bytes = params_rank * 12.0 / (par.zero >= 1 ? zero_dp : 1.0);   // fp32 master, Adam m and v
-  double act_per_micro = 0.0, head_act = 0.0;
+  // Stored activations per micro-batch in flight, plus, under full recomputation, one layer's
+  // complete set of one micro-batch while it is recomputed (one at a time, not per micro-batch).
+  double act_per_micro = 0.0, recompute_working = 0.0, head_act = 0.0;
   if (cnn) {
     act_per_micro = workload::cnn_activation_bytes_per_image(shape, t.precision) * mb;
   } else {
@@ -352,24 +354,25 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                           (layers_per_stage - dense) *
                               workload::layer_activation_bytes_tp(m, seq, t.precision, t.recompute, flash, true, tp, sp));
     if (t.recompute == spec::Recompute::kFull) {
-      act_per_micro += mb * workload::layer_activation_bytes_tp(m, seq, t.precision, spec::Recompute::kNone, flash,
-                                                                m.moe.has_value(), tp, sp);
+      recompute_working = mb * workload::layer_activation_bytes_tp(m, seq, t.precision, spec::Recompute::kNone, flash,
+                                                                   m.moe.has_value(), tp, sp);
     }
     // Final norm and LM-head inputs, and fp32 logits of the vocabulary shard (Korthikanti et al. 2022).
     head_act = mb * seq * (2.0 * static_cast<double>(m.hidden) * a + static_cast<double>(m.padded_vocab()) * 4.0 / tp);
   }
   // 1F1B keeps up to pp micro-batches in flight on the first stage, GPipe all of them; interleaving
-  // adds (p - 1) / (p v) (Korthikanti et al. 2022, section 4.2.3).
+  // adds (p - 1) / (p v) (Korthikanti et al. 2022, section 4.2.3). The last stage holds one
+  // micro-batch and the head's tensors.
   double in_flight = par.schedule == "gpipe" ? micro : std::min(pp, micro);
   if (par.schedule == "interleaved" && par.pp > 1) in_flight = pp * (1.0 + (pp - 1.0) / (pp * v));
   in_flight = std::max(1.0, in_flight);
-  mem.activations_bytes = std::max(act_per_micro * in_flight, act_per_micro + head_act);
+  mem.activations_bytes = recompute_working + std::max(act_per_micro * in_flight, act_per_micro + head_act);
   mem.workspace_bytes = s.software.workspace.si();
   mem.per_device_bytes = mem.weights_bytes + mem.gradients_bytes + mem.optimizer_bytes + mem.activations_bytes + mem.workspace_bytes;
   mem.capacity_bytes = acc.memory_capacity.si();
   const auto cap = solvers::check_capacity(mem.per_device_bytes, mem.capacity_bytes);
   mem.fits = cap.fits;
-  const double per_micro_item = (mem.activations_bytes / mb);
+  const double per_micro_item = mem.activations_bytes / mb;   // every term above scales with the micro-batch
   tr.max_micro_batch = solvers::largest_batch(mem.capacity_bytes, mem.per_device_bytes - mem.activations_bytes, per_micro_item);
   if (!cap.fits && e.feasible) {
     e.feasible = false;

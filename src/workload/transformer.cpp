@@ -55,6 +55,7 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
   const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
   const double kv_len = window > 0.0 ? std::min(s.context + s.new_tokens, window) : s.context + s.new_tokens;
   const bool decode = o.phase == Phase::kDecode;
+  const bool training = o.phase == Phase::kForward || o.phase == Phase::kRecompute;
 
   if (o.include_embedding_and_head) {
     // Embedding lookup: gather rows (read) and write the hidden states (+ learned positions).
@@ -116,10 +117,21 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       const double flops = 2.0 * scores * (ad.qk_dim + ad.v_dim);
       out.push_back({"attention_scores", o.phase, OpClass::kGemm, L * o.count, flops, qo + kv_read + kv_write + 4.0 * scores * b.a,
                      3.0, o.activations, Operator::Split::kTensor});
+      if (training && m.dropout > 0.0) {
+        // Dropout on the attention probabilities (Megatron-LM applies it after its fused
+        // scale-mask-softmax): read and write the scores, write a one-byte mask.
+        out.push_back({"attention_dropout", o.phase, OpClass::kElementwise, L * o.count, 2.0 * scores,
+                       scores * (2.0 * b.a + 1.0), 1.0, o.activations, Operator::Split::kTensor});
+      }
     }
   }
   b.gemm("o_proj", L, T, ad.q_heads * ad.v_dim, h, b.w);
   b.elementwise("residual_add", 2.0 * L, 2.0 * T * h, T * h, 1.0);
+  if (training && m.dropout > 0.0) {
+    // Hidden dropout, fused with the bias and the residual add (Megatron's bias-dropout-add):
+    // the one-byte mask it writes is the extra traffic.
+    out.back().bytes += T * h;
+  }
   b.elementwise("mlp_norm", L, T * h, T * h, 4.0);
 
   const double dense_layers = m.moe ? static_cast<double>(m.moe->dense_layers) : L;

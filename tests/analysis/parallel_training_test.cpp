@@ -135,4 +135,18 @@ TEST_CASE("more micro-batches shrink the bubble; interleaving shrinks it further
   CHECK(inter.training->bubble_s == doctest::Approx(m8.training->bubble_s / 2.0).epsilon(0.05));
 }
 
+TEST_CASE("full recompute: micro-batches in flight keep their layer inputs, one layer is recomputed at a time") {
+  // pp = 8 on 32 layers: 4 layers per stage; 64 micro-batches, so 1F1B keeps 8 in flight on the
+  // first stage. Each keeps its layers' inputs, s·h·2 B = 2048 x 4096 x 2 = 16,777,216 B per layer;
+  // the layer being recomputed holds its whole set once, whatever the number in flight.
+  const auto e = run(scenario_yaml("{pp: 8, dp: 1}"));
+  REQUIRE(e.feasible);
+  Diagnostics d;
+  const auto s = test::scenario_from_text(scenario_yaml("{pp: 8, dp: 1}"), d);
+  REQUIRE(s.has_value());
+  const double working =
+      workload::layer_activation_bytes_tp(s->model, 2048, Precision::kFp16, spec::Recompute::kNone, true, false, 1.0, false);
+  CHECK(e.memory.activations_bytes == doctest::Approx(working + 8.0 * 4.0 * 16'777'216.0).epsilon(1e-12));
+}
+
 }  // namespace mlsim
