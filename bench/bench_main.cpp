@@ -98,6 +98,7 @@ int main() {
       {"inference, int4 Llama 3 8B on H100", "scenarios/quantization_llama3_8b_h100.yaml"},
       {"inference, ResNet-50 on A100", "scenarios/resnet50_a100_roofline.yaml"},
       {"training, GPT-2 small on A100", "scenarios/gpt2_training_a100.yaml"},
+      {"training, GPT-3 175B on 1024 A100 (tp8 pp16 dp8)", "scenarios/gpt3_175b_1024_a100.yaml"},
   };
   for (const auto& c : cases) {
     const auto s = load(zoo, c.file);
