@@ -278,6 +278,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     }
   }
   tr.exposed_dp_s = t.overlap_dp_grad ? std::max(0.0, dp_sync_s - backward_s) : dp_sync_s;
+  // ZeRO-3's weight gathers sit in every micro-batch's stage time above; report them with DP.
+  const double zero3_exposed_s = zero3_s * micro;
 
   // Mixed-precision Adam over this rank's parameters (sharded by ZeRO >= 1).
   const double opt_params = params_rank / (par.zero >= 1 ? dp : 1.0);
@@ -286,6 +288,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr);
   tr.optimizer_s = solvers::sequence_time(opt.gpu_s, opt.kernels, launch).total_s();
   tr.step_time_s = pipeline_s + tr.exposed_dp_s + tr.optimizer_s;
+  tr.exposed_dp_s += zero3_exposed_s;
   tr.bubble_fraction = tr.step_time_s > 0 ? tr.bubble_s / tr.step_time_s : 0.0;
 
   // The per-operator table of one pipeline stage and TP rank (the embedding's and the head's rows

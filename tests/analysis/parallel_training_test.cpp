@@ -85,6 +85,19 @@ TEST_CASE("ZeRO shards the optimizer (1), the gradients (2) and the weights (3) 
   }
 }
 
+TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the step-time difference to ZeRO-1") {
+  // ZeRO-1 and ZeRO-3 shard the optimizer alike and sync gradients alike (reduce-scatter, then an
+  // all-gather of the weights); ZeRO-3 also gathers the weights for forward and backward of every
+  // micro-batch. That extra time is the whole step difference and shows in exposed DP time.
+  const auto e1 = run(scenario_yaml("{dp: 8, zero: 1}"));
+  const auto e3 = run(scenario_yaml("{dp: 8, zero: 3}"));
+  REQUIRE(e1.training.has_value());
+  REQUIRE(e3.training.has_value());
+  const double extra = e3.training->exposed_dp_s - e1.training->exposed_dp_s;
+  CHECK(extra > 0.0);
+  CHECK(e3.training->step_time_s - e1.training->step_time_s == doctest::Approx(extra).epsilon(1e-9));
+}
+
 TEST_CASE("tensor and sequence parallelism divide a layer's activations as Korthikanti et al. derive") {
   // GPT layer, s = 2048, b = 1, h = 4096, a = 32 heads, fp16, materialized attention with dropout:
   // without SP sbh(10 + 24/t + 5as/(ht)), with SP sbh(34/t + 5as/(ht)); t = 8.
