@@ -234,6 +234,13 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.flash_attention = r.boolean("flash_attention").value_or(true);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);
   s.max_sequences = r.integer("max_sequences", Need::kOptional, 1, 1LL << 40);
+  if (const Node* ov = r.get("overlap")) {
+    MapReader o(ov, d, "software.overlap");
+    s.overlap_dp_grad = o.boolean("dp_grad");
+    s.overlap_tp_comm = o.boolean("tp_comm");
+    s.overlap_pp_p2p = o.boolean("pp_p2p");
+    o.finish();
+  }
   r.finish();
   return s;
 }

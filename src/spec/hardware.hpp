@@ -102,6 +102,8 @@ struct SoftwareSpec {
   bool flash_attention = true;
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
   std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
+  // Training overlaps the framework performs by default (training.overlap overrides each).
+  std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p;
 };
 
 // Reads the common header (schema_version, kind, id, name, sources) and checks the kind.

@@ -155,9 +155,9 @@ std::optional<TrainingSpec> read_training(const Node& n, const ModelSpec& model,
   t.parallelism = read_parallelism(r.get("parallelism"), d, "training.parallelism", true);
   if (const Node* ov = r.get("overlap")) {
     MapReader o(ov, d, "training.overlap");
-    t.overlap_dp_grad = o.boolean("dp_grad").value_or(true);
-    t.overlap_tp_comm = o.boolean("tp_comm").value_or(false);
-    t.overlap_pp_p2p = o.boolean("pp_p2p").value_or(true);
+    t.overlap_dp_grad_set = o.boolean("dp_grad");
+    t.overlap_tp_comm_set = o.boolean("tp_comm");
+    t.overlap_pp_p2p_set = o.boolean("pp_p2p");
     o.finish();
   }
   const auto rc = r.choice("recompute", {"none", "selective", "full"});
@@ -351,6 +351,12 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
   } else {
     Node def = load_entry(zoo, "software", inference != nullptr ? "vllm" : "pytorch_eager", root.origin, diags);
     if (!def.is_null()) s.software = read_software(def, diags);
+  }
+  if (s.training) {
+    auto& t = *s.training;
+    t.overlap_dp_grad = t.overlap_dp_grad_set.value_or(s.software.overlap_dp_grad.value_or(true));
+    t.overlap_tp_comm = t.overlap_tp_comm_set.value_or(s.software.overlap_tp_comm.value_or(false));
+    t.overlap_pp_p2p = t.overlap_pp_p2p_set.value_or(s.software.overlap_pp_p2p.value_or(true));
   }
   if (const Node* ops = r.get("ops")) {
     MapReader o(ops, diags, "ops");

@@ -33,7 +33,10 @@ struct TrainingSpec {
   Precision precision = Precision::kBf16;
   Precision grad_precision = Precision::kFp32;
   Parallelism parallelism;
+  // Resolved after the software entry is read: the scenario's training.overlap, else the
+  // framework's default, else DP gradients and PP sends overlapped, TP communication exposed.
   bool overlap_dp_grad = true, overlap_tp_comm = false, overlap_pp_p2p = true;
+  std::optional<bool> overlap_dp_grad_set, overlap_tp_comm_set, overlap_pp_p2p_set;
   Recompute recompute = Recompute::kNone;
   std::optional<double> tokens;  // tokens (or samples) to train on, for the time to train
 };

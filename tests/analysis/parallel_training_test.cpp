@@ -98,6 +98,33 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   CHECK(e3.training->step_time_s - e1.training->step_time_s == doctest::Approx(extra).epsilon(1e-9));
 }
 
+TEST_CASE("overlap defaults come from the software entry; the scenario's training.overlap wins") {
+  // megatron_2021 all-reduced gradients after the backward pass; pytorch_eager (DDP) overlaps them.
+  const std::string inline_software =
+      "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB}";
+  const std::string base = replaced(scenario_yaml("{dp: 8}"), inline_software, "software: megatron_2021");
+  const std::string overlapped =
+      replaced(scenario_yaml("{dp: 8}", ", overlap: {dp_grad: true}"), inline_software, "software: megatron_2021");
+  Diagnostics d;
+  auto s = test::scenario_from_text(base, d);
+  REQUIRE(s.has_value());
+  CHECK_FALSE(s->training->overlap_dp_grad);
+  CHECK_FALSE(s->training->overlap_tp_comm);
+  CHECK(s->training->overlap_pp_p2p);
+  s = test::scenario_from_text(replaced(base, "software: megatron_2021", "software: pytorch_eager"), d);
+  REQUIRE(s.has_value());
+  CHECK(s->training->overlap_dp_grad);
+  s = test::scenario_from_text(overlapped, d);
+  INFO(d.format());
+  REQUIRE(s.has_value());
+  CHECK(s->training->overlap_dp_grad);
+  // Not overlapped, the whole gradient all-reduce is exposed; overlapped, at most what outlasts backward.
+  const auto exposed = run(base);
+  const auto hidden = run(overlapped);
+  CHECK(exposed.training->exposed_dp_s > 0.0);
+  CHECK(hidden.training->exposed_dp_s < exposed.training->exposed_dp_s);
+}
+
 TEST_CASE("tensor and sequence parallelism divide a layer's activations as Korthikanti et al. derive") {
   // GPT layer, s = 2048, b = 1, h = 4096, a = 32 heads, fp16, materialized attention with dropout:
   // without SP sbh(10 + 24/t + 5as/(ht)), with SP sbh(34/t + 5as/(ht)); t = 8.
