@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "../support.hpp"
+#include "workload/params.hpp"
 
 namespace {
 
@@ -221,4 +222,32 @@ TEST_CASE("list shows the zoo by kind; lint --all passes; usage errors exit 2") 
   CHECK(r.code == 2);
   r = run_cli({"analyze", source_path("scenarios/quickstart.yaml"), "--format", "xml"});
   CHECK(r.code == 2);
+}
+
+TEST_CASE("import-hf turns a config.json into a model entry that lints and counts the published parameters") {
+  mlsim::test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "Meta-Llama-3-8B");
+  // The figures of meta-llama/Meta-Llama-3-8B's config.json.
+  const std::string config = dir.write(
+      "Meta-Llama-3-8B/config.json",
+      R"({"hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 14336, "max_position_embeddings": 8192,
+          "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
+          "tie_word_embeddings": false, "vocab_size": 128256})");
+  const std::string out = dir.file("llama3.yaml");
+  auto r = run_cli({"import-hf", config, "-o", out});
+  REQUIRE(r.code == 0);
+  CHECK(read_file(out).find("id: meta_llama_3_8b\n") != std::string::npos);
+  r = run_cli({"lint", out});
+  CHECK(r.code == 0);
+  mlsim::Diagnostics d;
+  const auto m = mlsim::spec::read_model(mlsim::spec::load_yaml(read_file(out), out, d), d);
+  CHECK_FALSE(d.has_errors());
+  // 8,030,261,248 parameters, as the safetensors checkpoint holds (models/llama3_8b.yaml).
+  CHECK(mlsim::workload::count_params(m).total == 8'030'261'248.0);
+  // A second import does not overwrite without --force; an unsupported model_type exits 2.
+  CHECK(run_cli({"import-hf", config, "-o", out}).code == 2);
+  const std::string odd = dir.write("odd.json", R"({"model_type": "t5", "d_model": 512})");
+  r = run_cli({"import-hf", odd});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("model_type \"t5\" is not supported by the importer") != std::string::npos);
 }
