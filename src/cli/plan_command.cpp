@@ -1,0 +1,61 @@
+// `mlsim plan SCENARIO [--top K] [--set ...]`: the best training layouts of the scenario's model on
+// its cluster, ranked by step time, with the reason each next one lost.
+#include <CLI/CLI.hpp>
+
+#include "analysis/evaluate.hpp"
+#include "analysis/plan.hpp"
+#include "cli/context.hpp"
+#include "core/text.hpp"
+#include "spec/scenario.hpp"
+
+namespace mlsim::cli {
+
+void add_plan_command(CLI::App& app, Context& ctx) {
+  struct Options {
+    std::string scenario;
+    std::vector<std::string> sets;
+    std::size_t top = 10;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("plan", "the best training layouts (TP, PP, DP, micro-batch, recompute, ZeRO, interleaving)");
+  sub->add_option("scenario", opts->scenario, "a training scenario file or zoo id")->required();
+  sub->add_option("--set", opts->sets, "override keys first, as in analyze");
+  sub->add_option("--top", opts->top, "how many layouts to list")->check(CLI::Range(1, 1000));
+  sub->callback([opts, &ctx]() {
+    Diagnostics diags;
+    const spec::Zoo zoo = ctx.load_zoo(diags);
+    std::vector<spec::Override> overrides;
+    for (const auto& s : opts->sets) {
+      if (auto o = spec::parse_override(s, diags)) overrides.push_back(*o);
+    }
+    auto scenario = spec::load_scenario_file(opts->scenario, zoo, overrides, diags);
+    if (ctx.report(diags) || !scenario) {
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    if (!scenario->training) {
+      ctx.err << scenario->file << ": error: plan searches training layouts; this scenario is an inference job\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    analysis::PlanOptions po;
+    po.top = opts->top;
+    const analysis::PlanResult r = analysis::plan_training(*scenario, po);
+    ctx.out << scenario->name << ": " << r.evaluated << " layouts evaluated, " << r.feasible << " feasible\n\n";
+    ctx.out << "rank  tp  pp  dp  v  mb  recompute  zero  step time    MFU     memory/GPU  lost because\n";
+    static const char* rc_names[] = {"none", "selective", "full"};
+    std::size_t rank = 0;
+    for (const auto& c : r.ranked) {
+      const auto& t = *c.estimate.training;
+      char line[256];
+      std::snprintf(line, sizeof line, "%4zu %3lld %3lld %3lld %2lld %3lld  %-9s  %4lld  %-11s  %5.1f%%  %-10s  ", ++rank,
+                    c.parallelism.tp, c.parallelism.pp, c.parallelism.dp, c.parallelism.virtual_stages, c.micro_batch,
+                    rc_names[static_cast<int>(c.recompute)], c.parallelism.zero, format_seconds(t.step_time_s).c_str(),
+                    t.mfu * 100.0, format_bytes(c.estimate.memory.per_device_bytes).c_str());
+      ctx.out << line << c.lost_because << "\n";
+    }
+    if (r.ranked.empty()) ctx.out << "no layout fits: the model needs more accelerators or memory\n";
+  });
+}
+
+}  // namespace mlsim::cli
