@@ -3,6 +3,8 @@
 // gives identical results when it evaluates the same scenario again.
 #include <doctest/doctest.h>
 
+#include <array>
+
 #include <cmath>
 #include <optional>
 #include <random>
@@ -59,6 +61,14 @@ void scale_flops(spec::Scenario& s, double f) {
 
 void scale_bandwidth(spec::Scenario& s, double f) {
   s.system.accelerator.memory_bandwidth = BytesPerSecond(s.system.accelerator.memory_bandwidth.si() * f);
+}
+
+// The scenario with every peak FLOPS scaled by f, and the one with the HBM bandwidth scaled by f.
+std::array<spec::Scenario, 2> sped_up(const spec::Scenario& s, double f) {
+  std::array<spec::Scenario, 2> out{s, s};
+  scale_flops(out[0], f);
+  scale_bandwidth(out[1], f);
+  return out;
 }
 
 // Every number of an estimate, in a fixed order.
@@ -133,14 +143,9 @@ TEST_CASE("inference: more FLOPS or bandwidth never slows anything; outputs fini
     // (1, 4]: 1 is excluded by drawing from [1, 4) and reflecting.
     const double f = 5.0 - factor(rng);
     CAPTURE(f);
-    for (int which = 0; which < 2; ++which) {
-      auto faster = *s;
-      if (which == 0) {
-        scale_flops(faster, f);
-      } else {
-        scale_bandwidth(faster, f);
-      }
-      const auto e = ev.evaluate(faster);
+    const auto variants = sped_up(*s, f);
+    for (std::size_t which = 0; which < variants.size(); ++which) {
+      const auto e = ev.evaluate(variants[which]);
       CAPTURE(which);
       check_finite_non_negative(e);
       REQUIRE(e.inference.has_value());
@@ -167,14 +172,9 @@ TEST_CASE("training: more FLOPS or bandwidth never slows a step; outputs finite 
     CHECK(base.training->step_time_s > 0.0);
     const double f = 5.0 - factor(rng);
     CAPTURE(f);
-    for (int which = 0; which < 2; ++which) {
-      auto faster = *s;
-      if (which == 0) {
-        scale_flops(faster, f);
-      } else {
-        scale_bandwidth(faster, f);
-      }
-      const auto e = ev.evaluate(faster);
+    const auto variants = sped_up(*s, f);
+    for (std::size_t which = 0; which < variants.size(); ++which) {
+      const auto e = ev.evaluate(variants[which]);
       CAPTURE(which);
       check_finite_non_negative(e);
       REQUIRE(e.training.has_value());
