@@ -3,7 +3,7 @@
 namespace mlsim::analysis {
 
 Priced price_ops(const workload::OperatorList& ops, std::size_t first, std::size_t last, const solvers::Rates& rates,
-                 std::vector<OperatorRow>* rows) {
+                 std::vector<OperatorRow>* rows, const solvers::LaunchModel* launch) {
   Priced p;
   for (std::size_t i = first; i < last; ++i) {
     const auto& op = ops[i];
@@ -15,6 +15,7 @@ Priced price_ops(const workload::OperatorList& ops, std::size_t first, std::size
     }
     const double total = t->time_s() * op.count;
     p.gpu_s += total;
+    if (launch != nullptr) p.serial_s += solvers::serialized_time(t->time_s(), op.kernels, *launch) * op.count;
     (t->bound() == solvers::Bound::kCompute ? p.compute_bound_s : p.memory_bound_s) += total;
     p.kernels += op.kernels * op.count;
     p.flops += op.flops * op.count;

@@ -160,17 +160,19 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   for (std::size_t i = layers_end; i < n_ops; ++i) {
     (std::string_view(ops_[i].name) == "embedding" ? first_only : last_only).push_back(i);
   }
-  const Priced layer_ops = price_ops(ops_, 0, layers_end, rates, nullptr);
+  const Priced layer_ops = price_ops(ops_, 0, layers_end, rates, nullptr, &launch);
   Priced first_extra, last_extra;
   for (std::size_t i : first_only) {
-    const Priced p = price_ops(ops_, i, i + 1, rates, nullptr);
+    const Priced p = price_ops(ops_, i, i + 1, rates, nullptr, &launch);
     first_extra.gpu_s += p.gpu_s;
     first_extra.kernels += p.kernels;
+    first_extra.serial_s += p.serial_s;
   }
   for (std::size_t i : last_only) {
-    const Priced p = price_ops(ops_, i, i + 1, rates, nullptr);
+    const Priced p = price_ops(ops_, i, i + 1, rates, nullptr, &launch);
     last_extra.gpu_s += p.gpu_s;
     last_extra.kernels += p.kernels;
+    last_extra.serial_s += p.serial_s;
   }
   if (layer_ops.unsupported) {
     e.feasible = false;
@@ -194,16 +196,19 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const system::Cluster& cluster = cluster_for(s.system);
     const double tokens = mb * seq;
     if (par.tp > 1 && !cnn) {
-      // Megatron-LM: per layer, an all-reduce of the activations after attention and after the MLP
-      // in forward and in backward (Shoeybi et al. 2019); with sequence parallelism each becomes a
-      // reduce-scatter plus an all-gather of the same buffer (Korthikanti et al. 2022). Full
-      // recomputation repeats the forward ones.
+      // Megatron-LM: per layer, two all-reduces in forward (the g operators after the row-parallel
+      // attention output and MLP down projections) and two in backward (the f operators before the
+      // column-parallel QKV and MLP up projections) (Shoeybi et al. 2019, figure 3); with sequence
+      // parallelism each becomes a reduce-scatter plus an all-gather of the same buffer
+      // (Korthikanti et al. 2022). Full recomputation repeats the two forward ones.
       const system::GroupPath tp_path = cluster.place(par.tp, 1);
       const double buffer = tokens * static_cast<double>(m.hidden) * a;
       const double one = sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s +
                                   solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
                             : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s;
-      const double per_layer = (t.recompute == spec::Recompute::kFull ? 6.0 : 4.0) / 2.0 * one;
+      // A collective is a kernel too: when the host cannot run ahead, it costs at least its launch.
+      const double launched = launch.host_runs_ahead ? one : std::max(one, launch.host_per_kernel_s * (sp ? 2.0 : 1.0));
+      const double per_layer = (t.recompute == spec::Recompute::kFull ? 6.0 : 4.0) * launched;
       tp_comm_s = t.overlap_tp_comm ? 0.0 : per_layer * layers_per_stage;
     }
     if (par.pp > 1 && !cnn) {
@@ -236,7 +241,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     StagePrice sp_time;
     const double kernels = layer_ops.kernels + extra.kernels;
     const double gpu = layer_ops.gpu_s + extra.gpu_s;
-    const solvers::SequenceTime st = solvers::sequence_time(gpu, kernels, launch);
+    const solvers::SequenceTime st = solvers::sequence_time(gpu, kernels, launch, layer_ops.serial_s + extra.serial_s);
     sp_time.gpu_s = st.device_s() + tp_comm_s + zero3_s + (t.overlap_pp_p2p ? 0.0 : 2.0 * p2p_s);
     sp_time.host_s = st.host_s;
     return sp_time;
@@ -247,10 +252,12 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     if (i == 0) {
       extra.gpu_s += first_extra.gpu_s;
       extra.kernels += first_extra.kernels;
+      extra.serial_s += first_extra.serial_s;
     }
     if (i == par.pp - 1) {
       extra.gpu_s += last_extra.gpu_s;
       extra.kernels += last_extra.kernels;
+      extra.serial_s += last_extra.serial_s;
     }
     stage_times[static_cast<std::size_t>(i)] = stage(extra).time_s();
   }
@@ -285,8 +292,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const double opt_params = params_rank / (par.zero >= 1 ? dp : 1.0);
   ops_.push_back({"optimizer_adam", workload::Phase::kOptimizer, workload::OpClass::kOptimizer, 1.0, 12.0 * opt_params,
                   opt_params * (3.0 * 4.0 * 2.0 + g + a), cnn ? 1.0 : layers_per_stage + 2.0, Precision::kFp32});
-  const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr);
-  tr.optimizer_s = solvers::sequence_time(opt.gpu_s, opt.kernels, launch).total_s();
+  const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr, &launch);
+  tr.optimizer_s = solvers::sequence_time(opt.gpu_s, opt.kernels, launch, opt.serial_s).total_s();
   tr.step_time_s = pipeline_s + tr.exposed_dp_s + tr.optimizer_s;
   tr.exposed_dp_s += zero3_exposed_s;
   tr.bubble_fraction = tr.step_time_s > 0 ? tr.bubble_s / tr.step_time_s : 0.0;
@@ -305,9 +312,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     Priced p = layer_ops;
     p.gpu_s += last_extra.gpu_s;
     p.kernels += last_extra.kernels;
+    p.serial_s += last_extra.serial_s;
     return p;
   }();
-  const solvers::SequenceTime st_last = solvers::sequence_time(all_last.gpu_s, all_last.kernels, launch);
+  const solvers::SequenceTime st_last = solvers::sequence_time(all_last.gpu_s, all_last.kernels, launch, all_last.serial_s);
   tr.compute_s = all_last.gpu_s * micro;
   tr.host_s = st_last.launch_overhead_s() * micro;
 

@@ -10,6 +10,7 @@ solvers::LaunchModel launch_model(const spec::Scenario& s, bool graphs) {
   m.device_gap_s = graphs ? s.system.accelerator.efficiency.graph_gap.si() : s.system.accelerator.efficiency.device_gap.si();
   m.host_per_kernel_s = s.software.host_per_kernel.si();
   m.graph_launch_s = s.software.graph_launch.si();
+  m.host_runs_ahead = s.software.host_runs_ahead;
   return m;
 }
 

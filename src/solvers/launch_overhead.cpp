@@ -2,7 +2,7 @@
 
 namespace mlsim::solvers {
 
-SequenceTime sequence_time(double gpu_s, double kernels, const LaunchModel& m) {
+SequenceTime sequence_time(double gpu_s, double kernels, const LaunchModel& m, double serial_s) {
   SequenceTime t;
   t.gpu_s = gpu_s;
   if (m.cuda_graphs) {
@@ -11,8 +11,16 @@ SequenceTime sequence_time(double gpu_s, double kernels, const LaunchModel& m) {
   } else {
     t.gaps_s = kernels * m.device_gap_s;
     t.host_s = kernels * m.host_per_kernel_s;
+    // Serialized: the device waits for the host at every kernel that is shorter than its launch.
+    if (!m.host_runs_ahead && serial_s > t.gpu_s + t.gaps_s) t.gaps_s = serial_s - t.gpu_s;
   }
   return t;
+}
+
+double serialized_time(double op_s, double kernels, const LaunchModel& m) {
+  if (kernels <= 0.0) return op_s;
+  const double per_kernel = op_s / kernels + m.device_gap_s;
+  return kernels * (per_kernel > m.host_per_kernel_s ? per_kernel : m.host_per_kernel_s);
 }
 
 }  // namespace mlsim::solvers

@@ -11,6 +11,11 @@ struct LaunchModel {
   double host_per_kernel_s = 0.0;  // per kernel, on the host (eager)
   double graph_launch_s = 0.0;     // per graph replay (graphs)
   bool cuda_graphs = false;
+  // Whether the host queues kernels ahead of the device (the CUDA stream is asynchronous). When it
+  // cannot (an eager framework whose Python and dispatcher work per operator is as long as the
+  // small kernels it launches, observed on vTrain's Megatron runs), every kernel costs the longer
+  // of its device time and its host time.
+  bool host_runs_ahead = true;
 };
 
 struct SequenceTime {
@@ -23,6 +28,11 @@ struct SequenceTime {
   [[nodiscard]] double launch_overhead_s() const { return total_s() - gpu_s; }
 };
 
-SequenceTime sequence_time(double gpu_s, double kernels, const LaunchModel& m);
+// `serial_s` is the sum over kernels of max(device time + gap, host time) (serialized_time); it is
+// used when the host does not run ahead.
+SequenceTime sequence_time(double gpu_s, double kernels, const LaunchModel& m, double serial_s = 0.0);
+
+// One operator of `kernels` kernels taking `op_s` on the device, when the host cannot run ahead.
+double serialized_time(double op_s, double kernels, const LaunchModel& m);
 
 }  // namespace mlsim::solvers

@@ -232,8 +232,10 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.graph_launch = r.quantity<Seconds>("graph_launch", "30 us", Need::kRequired, true).value_or(Seconds(0.0));
   s.workspace = r.quantity<Bytes>("workspace", "1 GiB", Need::kRequired, true).value_or(Bytes(0.0));
   s.flash_attention = r.boolean("flash_attention").value_or(true);
+  s.host_runs_ahead = r.boolean("host_runs_ahead").value_or(true);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);
   s.max_sequences = r.integer("max_sequences", Need::kOptional, 1, 1LL << 40);
+  s.sequence_parallel = r.boolean("sequence_parallel");
   if (const Node* ov = r.get("overlap")) {
     MapReader o(ov, d, "software.overlap");
     s.overlap_dp_grad = o.boolean("dp_grad");

@@ -100,10 +100,14 @@ struct SoftwareSpec {
   Seconds graph_launch{0.0};
   Bytes workspace{0.0};
   bool flash_attention = true;
+  bool host_runs_ahead = true;   // false: each kernel costs max(device, host time) (solvers::LaunchModel)
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
   std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
   // Training overlaps the framework performs by default (training.overlap overrides each).
   std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p;
+  // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default
+  // (Korthikanti et al. 2022); unset: on whenever tp > 1.
+  std::optional<bool> sequence_parallel;
 };
 
 // Reads the common header (schema_version, kind, id, name, sources) and checks the kind.

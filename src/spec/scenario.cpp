@@ -131,7 +131,8 @@ Parallelism read_parallelism(const Node* n, Diagnostics& d, const std::string& w
   p.ep = r.integer("ep", Need::kOptional, 1, kMax).value_or(1);
   if (training) {
     p.cp = r.integer("cp", Need::kOptional, 1, kMax).value_or(1);
-    p.sequence_parallel = r.boolean("sequence_parallel").value_or(p.tp > 1);
+    p.sequence_parallel_set = r.boolean("sequence_parallel");
+    p.sequence_parallel = p.sequence_parallel_set.value_or(p.tp > 1);
     p.zero = r.integer("zero", Need::kOptional, 0, 3).value_or(0);
     p.schedule = r.choice("schedule", {"gpipe", "1f1b", "interleaved", "zero_bubble", "dualpipe"}).value_or("1f1b");
     p.virtual_stages = r.integer("virtual_stages", Need::kOptional, 1, 1024).value_or(1);
@@ -357,6 +358,8 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
     t.overlap_dp_grad = t.overlap_dp_grad_set.value_or(s.software.overlap_dp_grad.value_or(true));
     t.overlap_tp_comm = t.overlap_tp_comm_set.value_or(s.software.overlap_tp_comm.value_or(false));
     t.overlap_pp_p2p = t.overlap_pp_p2p_set.value_or(s.software.overlap_pp_p2p.value_or(true));
+    auto& par = t.parallelism;
+    par.sequence_parallel = par.sequence_parallel_set.value_or(s.software.sequence_parallel.value_or(par.tp > 1));
   }
   if (const Node* ops = r.get("ops")) {
     MapReader o(ops, diags, "ops");

@@ -21,6 +21,7 @@ enum class Recompute { kNone, kSelective, kFull };
 struct Parallelism {
   long long tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
   bool sequence_parallel = false;
+  std::optional<bool> sequence_parallel_set;   // as written; resolved against the software entry
   long long zero = 0;
   std::string schedule = "1f1b";
   long long virtual_stages = 1;

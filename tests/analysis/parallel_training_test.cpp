@@ -6,6 +6,8 @@
 
 #include "../support.hpp"
 #include "analysis/evaluate.hpp"
+#include "solvers/collectives.hpp"
+#include "system/cluster.hpp"
 #include "workload/memory.hpp"
 #include "workload/params.hpp"
 
@@ -187,6 +189,50 @@ TEST_CASE("full recompute: micro-batches in flight keep their layer inputs, one 
   const double working =
       workload::layer_activation_bytes_tp(s->model, 2048, Precision::kFp16, spec::Recompute::kNone, true, false, 1.0, false);
   CHECK(e.memory.activations_bytes == doctest::Approx(working + 8.0 * 4.0 * 16'777'216.0).epsilon(1e-12));
+}
+
+}  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("tensor parallel: four all-reduces per layer and micro-batch, six with full recomputation") {
+  // tp = 8 inside one DGX A100, 64 micro-batches of one 2048-token sequence, 32 layers, fp16,
+  // no sequence parallelism and no overlap: Megatron's g operators all-reduce the 2048 x 4096 x 2 B
+  // = 16.8 MB activations after attention and after the MLP in forward, its f operators the input
+  // gradients before them in backward (Shoeybi et al. 2019, figure 3); full recomputation
+  // repeats the forward pair.
+  const std::string layout = "{tp: 8, dp: 1, sequence_parallel: false}";
+  Diagnostics d;
+  const auto s = test::scenario_from_text(scenario_yaml(layout), d);
+  REQUIRE(s.has_value());
+  const auto cluster = system::Cluster::build(s->system);
+  const double one = solvers::collective(solvers::Collective::kAllReduce, 2048.0 * 4096.0 * 2.0, cluster.place(8, 1)).time_s;
+  REQUIRE(one > 0.0);
+  const auto full = run(scenario_yaml(layout));
+  REQUIRE(full.training.has_value());
+  CHECK(full.training->micro_batches == 64);
+  CHECK(full.training->exposed_tp_s == doctest::Approx(64.0 * 32.0 * 6.0 * one).epsilon(1e-9));
+  const auto none = run(replaced(scenario_yaml(layout), "recompute: full", "recompute: none"));
+  REQUIRE(none.training.has_value());
+  CHECK(none.training->exposed_tp_s == doctest::Approx(64.0 * 32.0 * 4.0 * one).epsilon(1e-9));
+}
+
+TEST_CASE("sequence parallelism defaults come from the software entry") {
+  const std::string inline_software = "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB}";
+  Diagnostics d;
+  // No software default: on whenever tp > 1.
+  const auto on = test::scenario_from_text(scenario_yaml("{tp: 8, dp: 1}"), d);
+  REQUIRE(on.has_value());
+  CHECK(on->training->parallelism.sequence_parallel);
+  // Megatron 2021 had none.
+  const auto off = test::scenario_from_text(replaced(scenario_yaml("{tp: 8, dp: 1}"), inline_software, "software: megatron_2021"), d);
+  REQUIRE(off.has_value());
+  CHECK_FALSE(off->training->parallelism.sequence_parallel);
+  // The scenario wins over the software entry.
+  const auto forced = test::scenario_from_text(
+      replaced(scenario_yaml("{tp: 8, dp: 1, sequence_parallel: true}"), inline_software, "software: megatron_2021"), d);
+  REQUIRE(forced.has_value());
+  CHECK(forced->training->parallelism.sequence_parallel);
 }
 
 }  // namespace mlsim

@@ -33,6 +33,26 @@ TEST_CASE("eager launches: max(GPU time + kernels x device gap, kernels x host t
   }
 }
 
+TEST_CASE("a host that cannot run ahead: every kernel costs max(device time + gap, host time)") {
+  solvers::LaunchModel m;
+  m.device_gap_s = 2.5e-6;
+  m.host_per_kernel_s = 68e-6;
+  m.host_runs_ahead = false;
+  // A 10 us operator of 2 kernels: 2 x max(5 + 2.5, 68) us = 136 us, host-bound per kernel.
+  CHECK(solvers::serialized_time(10e-6, 2, m) == doctest::Approx(136e-6).epsilon(1e-12));
+  // A 1 ms GEMM of 1 kernel: 1000 + 2.5 us, device-bound.
+  CHECK(solvers::serialized_time(1e-3, 1, m) == doctest::Approx(1.0025e-3).epsilon(1e-12));
+  // The sequence of both: 136 + 1002.5 us, although max(device, host) would give only
+  // max(1010 + 7.5, 3 x 68) = 1017.5 us.
+  const double serial = solvers::serialized_time(10e-6, 2, m) + solvers::serialized_time(1e-3, 1, m);
+  const auto t = solvers::sequence_time(1.01e-3, 3, m, serial);
+  CHECK(t.total_s() == doctest::Approx(1.1385e-3).epsilon(1e-9));
+  CHECK(t.launch_overhead_s() == doctest::Approx(1.285e-4).epsilon(1e-6));
+  // The same sequence with a host that queues ahead.
+  m.host_runs_ahead = true;
+  CHECK(solvers::sequence_time(1.01e-3, 3, m, serial).total_s() == doctest::Approx(1.0175e-3).epsilon(1e-9));
+}
+
 TEST_CASE("CUDA graphs: one graph launch on the host and the graph gap on the device") {
   solvers::LaunchModel m;
   m.device_gap_s = 1.4e-6;   // the caller passes the graph gap
