@@ -22,9 +22,6 @@ std::string unsupported_reason(const spec::Scenario& s) {
     const auto& p = s.training->parallelism;
     if (p.cp > 1) return "context parallelism (cp > 1) is not modeled yet";
     if (p.ep > 1) return "expert parallelism (ep > 1) is not modeled yet";
-    if (p.schedule == "zero_bubble" || p.schedule == "dualpipe") {
-      return "the " + p.schedule + " pipeline schedule is not modeled yet (gpipe, 1f1b and interleaved are)";
-    }
     if (s.model.architecture == spec::Architecture::kCnn && s.system.count > 1) {
       return "CNN training on more than one accelerator is not modeled yet";
     }

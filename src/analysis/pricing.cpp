@@ -28,6 +28,33 @@ Priced price_ops(const workload::OperatorList& ops, std::size_t first, std::size
   return p;
 }
 
+Priced& Priced::operator+=(const Priced& o) {
+  gpu_s += o.gpu_s;
+  compute_bound_s += o.compute_bound_s;
+  memory_bound_s += o.memory_bound_s;
+  kernels += o.kernels;
+  flops += o.flops;
+  bytes += o.bytes;
+  serial_s += o.serial_s;
+  if (o.unsupported) {
+    unsupported = true;
+    unsupported_precision = o.unsupported_precision;
+  }
+  return *this;
+}
+
+Priced Priced::scaled(double f) const {
+  Priced p = *this;
+  p.gpu_s *= f;
+  p.compute_bound_s *= f;
+  p.memory_bound_s *= f;
+  p.kernels *= f;
+  p.flops *= f;
+  p.bytes *= f;
+  p.serial_s *= f;
+  return p;
+}
+
 void choose_binding_wall(Estimate& e) {
   Wall* best = nullptr;
   for (auto& w : e.walls) {

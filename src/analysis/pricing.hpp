@@ -16,6 +16,10 @@ struct Priced {
   double serial_s = 0;   // with a launch model: the sum of per-kernel max(device, host) (solvers::serialized_time)
   bool unsupported = false;   // an operator's precision has no peak on this accelerator
   Precision unsupported_precision = Precision::kBf16;
+
+  Priced& operator+=(const Priced& o);
+  // Every additive figure times `f` (a stage of f times as many layers).
+  [[nodiscard]] Priced scaled(double f) const;
 };
 
 Priced price_ops(const workload::OperatorList& ops, std::size_t first, std::size_t last, const solvers::Rates& rates,

@@ -13,6 +13,7 @@
 #include "core/text.hpp"
 #include "solvers/collectives.hpp"
 #include "solvers/memory_capacity.hpp"
+#include "solvers/pipeline.hpp"
 #include "workload/cnn.hpp"
 #include "workload/memory.hpp"
 #include "workload/params.hpp"
@@ -24,6 +25,7 @@ namespace {
 // The first reason a layout cannot run, or "" (degrees that do not divide, TP beyond a node).
 std::string layout_problem(const spec::Scenario& s) {
   const auto& t = *s.training;
+  const long long micro_batches = std::max<long long>(1, t.global_batch / std::max<long long>(1, t.micro_batch * t.parallelism.dp));
   const auto& p = t.parallelism;
   const auto& m = s.model;
   const long long product = p.tp * p.pp * p.dp * p.cp;
@@ -44,11 +46,23 @@ std::string layout_problem(const spec::Scenario& s) {
     return "kv_heads (" + std::to_string(m.kv_heads) + ") and tp (" + std::to_string(p.tp) + ") do not divide one another";
   }
   if (m.ffn % p.tp != 0) return "ffn (" + std::to_string(m.ffn) + ") is not divisible by tp (" + std::to_string(p.tp) + ")";
-  if (m.layers % (p.pp * p.virtual_stages) != 0) {
+  if (!p.layers_per_stage.empty()) {
+    if (static_cast<long long>(p.layers_per_stage.size()) != p.pp * p.virtual_stages) {
+      return "layers_per_stage has " + std::to_string(p.layers_per_stage.size()) + " entries, not pp x virtual_stages (" +
+             std::to_string(p.pp * p.virtual_stages) + ")";
+    }
+  } else if (m.layers % (p.pp * p.virtual_stages) != 0) {
     return "layers (" + std::to_string(m.layers) + ") are not divisible by pp x virtual_stages (" +
            std::to_string(p.pp * p.virtual_stages) + ")";
   }
   if (p.virtual_stages > 1 && p.schedule != "interleaved") return "virtual_stages > 1 needs schedule: interleaved";
+  if (p.schedule == "interleaved" && p.pp > 1 && micro_batches % p.pp != 0) {
+    return "the interleaved schedule needs the micro-batches (" + std::to_string(micro_batches) + ") to be a multiple of pp (" +
+           std::to_string(p.pp) + "), as Megatron-LM requires";
+  }
+  if (p.schedule == "dualpipe" && (p.pp % 2 != 0 || micro_batches % 2 != 0)) {
+    return "DualPipe needs an even pp and an even number of micro-batches (half enter from each end)";
+  }
   return "";
 }
 
@@ -61,11 +75,16 @@ void shard(workload::Operator& op, double tp, bool sequence_parallel) {
   op.bytes /= tp;
 }
 
-struct StagePrice {
-  Priced ops;            // operators of one micro-batch
-  double gpu_s = 0.0;    // with device gaps and exposed TP communication
-  double host_s = 0.0;
-  [[nodiscard]] double time_s() const { return std::max(gpu_s, host_s); }
+// A stage's operators split by pipeline step: forward (F), backward with recomputation (B), and
+// the weight-gradient half of the backward GEMMs (W; dW and dX GEMMs have equal FLOPs).
+struct PhasePrice {
+  Priced forward, backward;
+  double weight_grad_s = 0.0;
+  void add(const workload::Operator& op, const Priced& p) {
+    const bool fwd = op.phase == workload::Phase::kForward;
+    (fwd ? forward : backward) += p;
+    if (op.phase == workload::Phase::kBackward && op.op_class == workload::OpClass::kGemm) weight_grad_s += 0.5 * p.gpu_s;
+  }
 };
 
 }  // namespace
@@ -161,6 +180,15 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     (std::string_view(ops_[i].name) == "embedding" ? first_only : last_only).push_back(i);
   }
   const Priced layer_ops = price_ops(ops_, 0, layers_end, rates, nullptr, &launch);
+  // The same split by pipeline step: the forward (F) and the backward with its recomputation (B),
+  // and the weight-gradient half of the backward GEMMs (W, which zero-bubble schedules run apart).
+  PhasePrice layer_phase, first_phase, last_phase;
+  for (std::size_t i = 0; i < n_ops; ++i) {
+    const Priced one = price_ops(ops_, i, i + 1, rates, nullptr, &launch);
+    const bool is_first = std::string_view(ops_[i].name) == "embedding" && i >= layers_end;
+    PhasePrice& into = i < layers_end ? layer_phase : (is_first ? first_phase : last_phase);
+    into.add(ops_[i], one);
+  }
   Priced first_extra, last_extra;
   for (std::size_t i : first_only) {
     const Priced p = price_ops(ops_, i, i + 1, rates, nullptr, &launch);
@@ -180,7 +208,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   }
 
   // Communication paths: groups placed TP innermost, then DP, then PP (DESIGN.md).
-  double tp_comm_s = 0.0, p2p_s = 0.0, dp_sync_s = 0.0, zero3_s = 0.0;
+  double tp_fwd_per_layer = 0.0, tp_bwd_per_layer = 0.0, p2p_s = 0.0, dp_sync_s = 0.0, zero3_s = 0.0;
   // Parameters of the fuller of the first stage (embedding) and the last (final norm, LM head, and
   // a copy of tied embeddings, as Megatron-LM keeps one on the last stage).
   const double final_norm = cnn ? 0.0 : static_cast<double>(m.norm == spec::NormKind::kLayerNorm ? 2 * m.hidden : m.hidden);
@@ -208,8 +236,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                             : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s;
       // A collective is a kernel too: when the host cannot run ahead, it costs at least its launch.
       const double launched = launch.host_runs_ahead ? one : std::max(one, launch.host_per_kernel_s * (sp ? 2.0 : 1.0));
-      const double per_layer = (t.recompute == spec::Recompute::kFull ? 6.0 : 4.0) * launched;
-      tp_comm_s = t.overlap_tp_comm ? 0.0 : per_layer * layers_per_stage;
+      if (!t.overlap_tp_comm) {
+        tp_fwd_per_layer = 2.0 * launched;
+        tp_bwd_per_layer = (t.recompute == spec::Recompute::kFull ? 4.0 : 2.0) * launched;
+      }
     }
     if (par.pp > 1 && !cnn) {
       // Activations forward and gradients backward cross each stage boundary once per
@@ -235,45 +265,77 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     }
   }
 
-  // One micro-batch on a stage: its operators, device gaps and exposed TP communication, or the
-  // host's launch time when that is longer (launches are asynchronous).
-  const auto stage = [&](const Priced& extra) {
-    StagePrice sp_time;
-    const double kernels = layer_ops.kernels + extra.kernels;
-    const double gpu = layer_ops.gpu_s + extra.gpu_s;
-    const solvers::SequenceTime st = solvers::sequence_time(gpu, kernels, launch, layer_ops.serial_s + extra.serial_s);
-    sp_time.gpu_s = st.device_s() + tp_comm_s + zero3_s + (t.overlap_pp_p2p ? 0.0 : 2.0 * p2p_s);
-    sp_time.host_s = st.host_s;
-    return sp_time;
-  };
-  std::vector<double> stage_times(static_cast<std::size_t>(par.pp));
-  for (long long i = 0; i < par.pp; ++i) {
-    Priced extra;
-    if (i == 0) {
-      extra.gpu_s += first_extra.gpu_s;
-      extra.kernels += first_extra.kernels;
-      extra.serial_s += first_extra.serial_s;
-    }
-    if (i == par.pp - 1) {
-      extra.gpu_s += last_extra.gpu_s;
-      extra.kernels += last_extra.kernels;
-      extra.serial_s += last_extra.serial_s;
-    }
-    stage_times[static_cast<std::size_t>(i)] = stage(extra).time_s();
-  }
-  const double t_max = *std::max_element(stage_times.begin(), stage_times.end());
-  double t_sum = 0.0;
-  for (double x : stage_times) t_sum += x;
-  // Pipeline fill and drain over heterogeneous stages: the first micro-batch crosses every stage,
-  // the others follow at the pace of the slowest (GPipe and 1F1B share this bubble, Narayanan et
-  // al. 2021 eq. 1); interleaving v virtual stages shortens the fill by v.
+  // The pipeline as a task graph (solvers/pipeline): each model chunk's forward and backward per
+  // micro-batch, priced from its layers (per-layer cost x its layer count, uneven stages included),
+  // the embedding on the first chunk and the head on the last, with the exposed TP collectives and
+  // ZeRO-3 gathers inside the steps; the schedule's critical path is the pipeline's time.
   const double v = static_cast<double>(par.virtual_stages);
-  double pipeline_s = (micro - 1.0) * t_max + t_sum;
-  if (par.pp > 1 && par.schedule == "interleaved") pipeline_s = micro * t_max + (t_sum - t_max) / v;
-  if (par.pp > 1 && t.overlap_pp_p2p) pipeline_s += 2.0 * (pp - 1.0) * p2p_s;   // sends on the fill and drain path
-  tr.bubble_s = pipeline_s - micro * t_max;
-  tr.exposed_tp_s = tp_comm_s * micro;
-  tr.exposed_pp_s = t.overlap_pp_p2p ? 2.0 * (pp - 1.0) * p2p_s : 2.0 * p2p_s * micro;
+  const int n_chunks = static_cast<int>(par.pp * par.virtual_stages);
+  const double stage_layers = cnn ? 1.0 : std::max(1.0, std::round(layers_per_stage));
+  std::vector<double> chunk_layers(static_cast<std::size_t>(n_chunks), cnn ? 1.0 : layers_per_stage / v);
+  if (!par.layers_per_stage.empty() && static_cast<int>(par.layers_per_stage.size()) == n_chunks) {
+    for (int c = 0; c < n_chunks; ++c) chunk_layers[static_cast<std::size_t>(c)] = static_cast<double>(par.layers_per_stage[static_cast<std::size_t>(c)]);
+  }
+  const auto step_time = [&](const Priced& p) {
+    return solvers::sequence_time(p.gpu_s, p.kernels, launch, p.serial_s).total_s();
+  };
+  solvers::PipelineInput pin;
+  pin.schedule = solvers::pipeline_schedule_from_name(par.schedule);
+  pin.stages = static_cast<int>(par.pp);
+  pin.virtual_stages = static_cast<int>(par.virtual_stages);
+  pin.micro_batches = static_cast<int>(tr.micro_batches);
+  pin.p2p_s = p2p_s;
+  pin.p2p_overlapped = t.overlap_pp_p2p;
+  pin.chunks.resize(static_cast<std::size_t>(n_chunks));
+  double stage_layers_total = 0.0;
+  for (int c = 0; c < n_chunks; ++c) {
+    const double share = chunk_layers[static_cast<std::size_t>(c)] / stage_layers;   // of the priced stage
+    stage_layers_total += chunk_layers[static_cast<std::size_t>(c)];
+    Priced f = layer_phase.forward.scaled(share), b = layer_phase.backward.scaled(share);
+    double w = layer_phase.weight_grad_s * share;
+    if (c == 0) {
+      f += first_phase.forward;
+      b += first_phase.backward;
+      w += first_phase.weight_grad_s;
+    }
+    if (c == n_chunks - 1) {
+      f += last_phase.forward;
+      b += last_phase.backward;
+      w += last_phase.weight_grad_s;
+    }
+    const double layers_c = chunk_layers[static_cast<std::size_t>(c)];
+    const double zero3_share = zero3_s * (cnn ? 1.0 : layers_c / std::max(1.0, static_cast<double>(m.layers) / pp));
+    solvers::ChunkCost& cc = pin.chunks[static_cast<std::size_t>(c)];
+    cc.forward_s = step_time(f) + tp_fwd_per_layer * layers_c + 0.5 * zero3_share;
+    cc.backward_s = step_time(b) + tp_bwd_per_layer * layers_c + 0.5 * zero3_share;
+    cc.weight_grad_s = std::min(w, cc.backward_s);
+  }
+  if (!cnn && !par.layers_per_stage.empty() && std::llround(stage_layers_total) != m.layers && e.feasible) {
+    e.feasible = false;
+    e.infeasible_reason = "layers_per_stage sums to " + std::to_string(std::llround(stage_layers_total)) + ", not the model's " +
+                          std::to_string(m.layers) + " layers";
+  }
+  if (!e.feasible && pin.virtual_stages > 1) {
+    // A layout that cannot run may break the interleaved schedule's rules: time it as plain 1F1B
+    // over whole stages so the infeasible point still carries figures.
+    std::vector<solvers::ChunkCost> merged(static_cast<std::size_t>(pin.stages));
+    for (int c = 0; c < n_chunks; ++c) {
+      auto& into = merged[static_cast<std::size_t>(c % pin.stages)];
+      into.forward_s += pin.chunks[static_cast<std::size_t>(c)].forward_s;
+      into.backward_s += pin.chunks[static_cast<std::size_t>(c)].backward_s;
+      into.weight_grad_s += pin.chunks[static_cast<std::size_t>(c)].weight_grad_s;
+    }
+    pin.chunks = std::move(merged);
+    pin.virtual_stages = 1;
+    pin.schedule = solvers::PipelineSchedule::kOneFOneB;
+  }
+  const solvers::PipelineResult pipe = solvers::solve_pipeline(pin);
+  const double pipeline_s = pipe.makespan_s;
+  tr.bubble_s = par.pp > 1 ? pipe.bubble_s() : 0.0;
+  double tp_per_chunk_max = 0.0;
+  for (double l : chunk_layers) tp_per_chunk_max = std::max(tp_per_chunk_max, (tp_fwd_per_layer + tp_bwd_per_layer) * l);
+  tr.exposed_tp_s = tp_per_chunk_max * v * micro;
+  tr.exposed_pp_s = par.pp <= 1 ? 0.0 : (t.overlap_pp_p2p ? 2.0 * (pp - 1.0) * p2p_s : 2.0 * p2p_s * micro * v);
 
   // The gradient synchronization after the last backward; with overlap, buckets go out during the
   // last micro-batch's backward pass and only the rest is exposed.
@@ -371,12 +433,11 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     // Final norm and LM-head inputs, and fp32 logits of the vocabulary shard (Korthikanti et al. 2022).
     head_act = mb * seq * (2.0 * static_cast<double>(m.hidden) * a + static_cast<double>(m.padded_vocab()) * 4.0 / tp);
   }
-  // 1F1B keeps up to pp micro-batches in flight on the first stage, GPipe all of them; interleaving
-  // adds (p - 1) / (p v) (Korthikanti et al. 2022, section 4.2.3). The last stage holds one
-  // micro-batch and the head's tensors.
-  double in_flight = par.schedule == "gpipe" ? micro : std::min(pp, micro);
-  if (par.schedule == "interleaved" && par.pp > 1) in_flight = pp * (1.0 + (pp - 1.0) / (pp * v));
-  in_flight = std::max(1.0, in_flight);
+  // Micro-batches in flight come from the schedule (solvers/pipeline): 1F1B keeps up to pp on the
+  // first stage, GPipe all of them, interleaving (p - 1) / (p v) more (Korthikanti et al. 2022,
+  // section 4.2.3), in stage-equivalents. The last stage holds one micro-batch and the head's tensors.
+  double in_flight = 1.0;
+  for (double held : pipe.peak_in_flight) in_flight = std::max(in_flight, held / v);
   mem.activations_bytes = recompute_working + std::max(act_per_micro * in_flight, act_per_micro + head_act);
   mem.workspace_bytes = s.software.workspace.si();
   mem.per_device_bytes = mem.weights_bytes + mem.gradients_bytes + mem.optimizer_bytes + mem.activations_bytes + mem.workspace_bytes;

@@ -1,6 +1,7 @@
 #include "spec/scenario.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -136,6 +137,21 @@ Parallelism read_parallelism(const Node* n, Diagnostics& d, const std::string& w
     p.zero = r.integer("zero", Need::kOptional, 0, 3).value_or(0);
     p.schedule = r.choice("schedule", {"gpipe", "1f1b", "interleaved", "zero_bubble", "dualpipe"}).value_or("1f1b");
     p.virtual_stages = r.integer("virtual_stages", Need::kOptional, 1, 1024).value_or(1);
+    if (const Node* l = r.get("layers_per_stage")) {
+      if (!l->is_seq()) {
+        d.error(l->origin, what + ".layers_per_stage: expected a list of layer counts, one per pipeline stage (e.g. [15, 17, 17, 15])");
+      } else {
+        for (const Node& item : l->seq) {
+          char* end = nullptr;
+          const long long v = item.is_scalar() ? std::strtoll(item.scalar.c_str(), &end, 10) : 0;
+          if (!item.is_scalar() || end == item.scalar.c_str() || *end != '\0' || v < 1) {
+            d.error(item.origin, what + ".layers_per_stage: expected a whole number of layers >= 1, got \"" + item.scalar + "\"");
+            continue;
+          }
+          p.layers_per_stage.push_back(v);
+        }
+      }
+    }
   } else {
     p.sequence_parallel = false;
   }

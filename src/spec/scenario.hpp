@@ -25,6 +25,9 @@ struct Parallelism {
   long long zero = 0;
   std::string schedule = "1f1b";
   long long virtual_stages = 1;
+  // Layers of each model chunk in pipeline order (pp x virtual_stages entries summing to the
+  // model's layers); empty: as even as the division allows.
+  std::vector<long long> layers_per_stage;
 };
 
 struct TrainingSpec {

@@ -1,0 +1,90 @@
+// The pipeline task graph against the closed forms: 1F1B's and GPipe's (m + p - 1) steps,
+// interleaving's bubble divided by v, and the critical path never shorter than a device's work.
+#include <doctest/doctest.h>
+
+#include "solvers/pipeline.hpp"
+
+namespace mlsim {
+namespace {
+
+solvers::PipelineInput uniform(solvers::PipelineSchedule s, int p, int m, int v = 1, double f = 1.0, double b = 2.0,
+                               double w = 1.0) {
+  solvers::PipelineInput in;
+  in.schedule = s;
+  in.stages = p;
+  in.virtual_stages = v;
+  in.micro_batches = m;
+  in.chunks.assign(static_cast<std::size_t>(p * v), solvers::ChunkCost{f / v, b / v, w / v});
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("1F1B and GPipe: (m + p - 1) (F + B) with uniform stages and free sends") {
+  // p = 8, m = 64, F = 1, B = 2: makespan 71 x 3 = 213; bubble (p - 1) / (m + p - 1) = 7 / 71.
+  for (auto s : {solvers::PipelineSchedule::kOneFOneB, solvers::PipelineSchedule::kGpipe}) {
+    const auto r = solvers::solve_pipeline(uniform(s, 8, 64));
+    CHECK(r.makespan_s == doctest::Approx(213.0));
+    CHECK(r.max_busy_s() == doctest::Approx(192.0));
+    CHECK(r.bubble_s() / r.makespan_s == doctest::Approx(solvers::one_f_one_b_bubble_fraction(8, 64)));
+    CHECK(solvers::one_f_one_b_bubble_fraction(8, 64) == doctest::Approx(7.0 / 71.0));
+  }
+  // Activations in flight: 1F1B holds p - d on device d, GPipe all m.
+  const auto f1b = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 8, 64));
+  CHECK(f1b.peak_in_flight[0] == 8.0);
+  CHECK(f1b.peak_in_flight[7] == 1.0);
+  const auto gp = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kGpipe, 8, 64));
+  CHECK(gp.peak_in_flight[0] == 64.0);
+}
+
+TEST_CASE("interleaved 1F1B: the fill and drain shrink by the number of virtual stages") {
+  // p = 4, m = 16, v = 2: m (F + B) + (p - 1)(F + B) / v = 48 + 4.5 = 52.5 (Narayanan et al. 2021).
+  const auto r = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kInterleaved, 4, 16, 2));
+  CHECK(r.makespan_s == doctest::Approx(52.5));
+  const auto plain = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 4, 16));
+  CHECK(plain.makespan_s == doctest::Approx(57.0));
+}
+
+TEST_CASE("blocking sends: each step that sends keeps its device busy for the transfer") {
+  // p = 2, m = 1, F = 1, B = 2, a 0.5 s send: F0 1 + send 0.5 -> F1 at 1.5..2.5, B1 2.5..5 + send 0.5
+  // busy until 5.5, B0 6..8. With overlapped sends the devices are free but the receivers still wait.
+  auto in = uniform(solvers::PipelineSchedule::kOneFOneB, 2, 1);
+  in.p2p_s = 0.5;
+  in.p2p_overlapped = false;
+  CHECK(solvers::solve_pipeline(in).makespan_s == doctest::Approx(1.5 + 0.5 + 1.0 + 2.0 + 0.5 + 0.5 + 2.0));
+  in.p2p_overlapped = true;
+  CHECK(solvers::solve_pipeline(in).makespan_s == doctest::Approx(1.0 + 0.5 + 1.0 + 2.0 + 0.5 + 2.0));
+}
+
+TEST_CASE("uneven stages: the slowest stage paces the steady state") {
+  // Stages 1 and 3 times as long: 1F1B with m = 32: at least m x 3 (F + B) on the slow device.
+  auto in = uniform(solvers::PipelineSchedule::kOneFOneB, 2, 32);
+  in.chunks[1] = {3.0, 6.0, 3.0};
+  const auto r = solvers::solve_pipeline(in);
+  CHECK(r.busy_s[1] == doctest::Approx(32 * 9.0));
+  CHECK(r.makespan_s == doctest::Approx(32 * 9.0 + 3.0));   // plus the first stage's first forward and last backward
+}
+
+TEST_CASE("zero-bubble and DualPipe: never slower than 1F1B here, never shorter than a device's work") {
+  for (int p : {2, 4, 8}) {
+    for (int m : {8, 16, 64}) {
+      CAPTURE(p);
+      CAPTURE(m);
+      const auto base = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, p, m));
+      const auto zb = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kZeroBubble, p, m));
+      const auto dual = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kDualPipe, p, m));
+      CHECK(zb.makespan_s <= base.makespan_s + 1e-9);
+      CHECK(zb.makespan_s >= zb.max_busy_s() - 1e-9);
+      CHECK(dual.makespan_s >= dual.max_busy_s() - 1e-9);
+      CHECK(dual.max_busy_s() == doctest::Approx(base.max_busy_s()));   // the same work per device
+      CHECK(dual.makespan_s <= base.makespan_s + 1e-9);
+    }
+  }
+  // ZB-H1 on p = 4, m = 8 with F = B = W = 1: the deferred W steps fill most of the drain.
+  const auto zb = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kZeroBubble, 4, 8, 1, 1.0, 2.0, 1.0));
+  const auto base = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 4, 8, 1, 1.0, 2.0, 1.0));
+  CHECK(base.bubble_s() == doctest::Approx(9.0));   // (p - 1)(F + B)
+  CHECK(zb.bubble_s() < 0.5 * base.bubble_s());
+}
+
+}  // namespace mlsim
