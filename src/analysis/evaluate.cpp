@@ -19,9 +19,6 @@ namespace mlsim::analysis {
 
 std::string unsupported_reason(const spec::Scenario& s) {
   if (s.training) {
-    const auto& p = s.training->parallelism;
-    if (p.cp > 1) return "context parallelism (cp > 1) is not modeled yet";
-    if (p.ep > 1) return "expert parallelism (ep > 1) is not modeled yet";
     if (s.model.architecture == spec::Architecture::kCnn && s.system.count > 1) {
       return "CNN training on more than one accelerator is not modeled yet";
     }

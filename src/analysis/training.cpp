@@ -41,6 +41,20 @@ std::string layout_problem(const spec::Scenario& s) {
     return "tp (" + std::to_string(p.tp) + ") is larger than a node (" + std::to_string(s.system.node->accelerators) +
            " accelerators): tensor-parallel collectives would cross the scale-out fabric every layer";
   }
+  if (p.ep > 1) {
+    if (!m.moe) return "ep (" + std::to_string(p.ep) + ") > 1 needs a mixture-of-experts model";
+    if (m.moe->experts % p.ep != 0) {
+      return "experts (" + std::to_string(m.moe->experts) + ") are not divisible by ep (" + std::to_string(p.ep) + ")";
+    }
+    if (p.dp % p.ep != 0) {
+      return "ep (" + std::to_string(p.ep) + ") must divide dp (" + std::to_string(p.dp) +
+             "): expert-parallel groups are carved out of the data-parallel ranks (Megatron-Core)";
+    }
+  }
+  if (p.cp > 1 && t.seq_len % (2 * p.cp) != 0) {
+    return "seq_len (" + std::to_string(t.seq_len) + ") is not divisible by 2 x cp (" + std::to_string(2 * p.cp) +
+           "): context parallelism gives each rank two load-balanced chunks of the causal sequence";
+  }
   if (m.heads % p.tp != 0) return "heads (" + std::to_string(m.heads) + ") are not divisible by tp (" + std::to_string(p.tp) + ")";
   if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0) {
     return "kv_heads (" + std::to_string(m.kv_heads) + ") and tp (" + std::to_string(p.tp) + ") do not divide one another";
@@ -117,6 +131,12 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const double mb = static_cast<double>(t.micro_batch), micro = static_cast<double>(tr.micro_batches);
   const double g = bytes_per_element(t.grad_precision), a = bytes_per_element(t.precision);
   const double seq = static_cast<double>(t.seq_len);
+  // Context parallelism (ring attention, Liu et al. 2023; Megatron-Core's CP): each rank holds
+  // seq / cp tokens in two load-balanced chunks, so its queries attend 1 / cp of the causal pairs:
+  // as if they followed a context of seq / 2 (1 - 1 / cp) tokens.
+  const double cp = static_cast<double>(par.cp), ep = static_cast<double>(par.ep);
+  const double seq_rank = seq / cp;
+  const double cp_context = par.cp > 1 ? seq / 2.0 * (1.0 - 1.0 / cp) : 0.0;
   const bool flash = s.software.flash_attention;
   if (!cnn) check_context(m, t.seq_len, e);
   const workload::ParamCount params = workload::count_params(m);
@@ -140,12 +160,12 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     po.activations = po.weights = po.kv_cache = t.precision;
     po.flash_attention = flash;
     po.include_embedding_and_head = false;
-    workload::append_transformer_pass(stage_model, {mb, seq, 0.0}, po, ops_);
+    workload::append_transformer_pass(stage_model, {mb, seq_rank, cp_context}, po, ops_);
     const std::size_t forward_end = ops_.size();
     workload::append_backward(ops_, 0, forward_end);
     if (t.recompute == spec::Recompute::kFull) {
       po.phase = workload::Phase::kRecompute;
-      workload::append_transformer_pass(stage_model, {mb, seq, 0.0}, po, ops_);
+      workload::append_transformer_pass(stage_model, {mb, seq_rank, cp_context}, po, ops_);
     } else if (t.recompute == spec::Recompute::kSelective && !flash) {
       for (std::size_t i = 0; i < forward_end; ++i) {
         if (std::string_view(ops_[i].name) == "attention_scores") {
@@ -161,7 +181,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     head_model.moe.reset();
     po.phase = workload::Phase::kForward;
     po.include_embedding_and_head = true;
-    workload::append_transformer_pass(head_model, {mb, seq, 0.0}, po, ops_);
+    workload::append_transformer_pass(head_model, {mb, seq_rank, cp_context}, po, ops_);
     const std::size_t head_forward_end = ops_.size();
     workload::append_backward(ops_, layers_end, head_forward_end);
     // Drop the empty layer operators of the zero-layer pass.
@@ -170,6 +190,22 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                ops_.end());
   }
   for (auto& op : ops_) shard(op, tp, sp);
+  if (m.moe && !cnn) {
+    // Expert parallelism holds experts / ep per rank: the expert weights each rank streams shrink
+    // by ep while its routed tokens (the balanced share) stay; a capacity factor pads every
+    // expert's batch to cf x its share (GShard, Lepikhin et al. 2020).
+    const double T = mb * seq_rank, E = static_cast<double>(m.moe->experts), k = static_cast<double>(m.moe->top_k);
+    const double touched = E * (1.0 - std::pow(1.0 - k / E, T));
+    const double mats = m.activation == spec::Activation::kSwiglu ? 3.0 : 2.0;
+    const double weight_bytes = touched * mats * static_cast<double>(m.hidden) * static_cast<double>(m.moe->expert_ffn) * a / tp;
+    for (auto& op : ops_) {
+      if (std::string_view(op.name) != "moe_experts") continue;
+      const double copies = op.phase == workload::Phase::kBackward ? 2.0 : 1.0;
+      const double w = copies * weight_bytes;
+      op.bytes = (op.bytes - w) * t.moe_capacity_factor + w / ep;
+      op.flops *= t.moe_capacity_factor;
+    }
+  }
 
   const solvers::Rates rates = solvers::achieved_rates(acc);
   const solvers::LaunchModel launch = launch_model(s, false);
@@ -207,22 +243,36 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     e.infeasible_reason = acc.name + " has no " + std::string(precision_name(layer_ops.unsupported_precision)) + " peak";
   }
 
-  // Communication paths: groups placed TP innermost, then DP, then PP (DESIGN.md).
+  // Communication paths: groups placed TP innermost, then CP, EP (inside DP), DP, then PP (DESIGN.md).
   double tp_fwd_per_layer = 0.0, tp_bwd_per_layer = 0.0, p2p_s = 0.0, dp_sync_s = 0.0, zero3_s = 0.0;
+  double ep_fwd_per_layer = 0.0, ep_bwd_per_layer = 0.0, cp_fwd_per_layer = 0.0, cp_bwd_per_layer = 0.0;
   // Parameters of the fuller of the first stage (embedding) and the last (final norm, LM head, and
-  // a copy of tied embeddings, as Megatron-LM keeps one on the last stage).
+  // a copy of tied embeddings, as Megatron-LM keeps one on the last stage); routed experts are
+  // split over the EP ranks.
   const double final_norm = cnn ? 0.0 : static_cast<double>(m.norm == spec::NormKind::kLayerNorm ? 2 * m.hidden : m.hidden);
-  const double layer_params = cnn ? 0.0 : params.total - params.embedding - params.lm_head - final_norm;
-  double params_stage = params.total;
+  const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
+  const double expert_params = m.moe ? moe_layers * static_cast<double>(m.moe->experts) * params.expert : 0.0;
+  const double layer_params = cnn ? 0.0 : params.total - params.embedding - params.lm_head - final_norm - expert_params;
+  double params_stage = params.total - expert_params;
   if (!cnn && par.pp > 1) {
     const double first = layer_params / pp + params.embedding;
     const double last = layer_params / pp + final_norm + params.lm_head + (m.tied_embeddings ? params.embedding : 0.0);
     params_stage = std::max(first, last);
   }
-  const double params_rank = params_stage / tp;
+  const double expert_rank = expert_params / pp / tp / ep;   // this rank's share of the routed experts
+  const double dense_rank = params_stage / tp;
+  // DualPipe keeps two copies of the model's parameters (DeepSeek-AI 2024, table 2).
+  const double copies = par.schedule == "dualpipe" ? 2.0 : 1.0;
+  const double params_rank = copies * (dense_rank + expert_rank);
   if (s.system.count > 1 && e.feasible) {
     const system::Cluster& cluster = cluster_for(s.system);
-    const double tokens = mb * seq;
+    const double tokens = mb * seq_rank;
+    // Under full recomputation each forward collective runs again inside the backward step.
+    const double refwd = t.recompute == spec::Recompute::kFull ? 1.0 : 0.0;
+    // A collective is a kernel too: when the host cannot run ahead, it costs at least its launch.
+    const auto launched = [&](double time_s, double kernels) {
+      return launch.host_runs_ahead ? time_s : std::max(time_s, launch.host_per_kernel_s * kernels);
+    };
     if (par.tp > 1 && !cnn) {
       // Megatron-LM: per layer, two all-reduces in forward (the g operators after the row-parallel
       // attention output and MLP down projections) and two in backward (the f operators before the
@@ -231,38 +281,79 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       // (Korthikanti et al. 2022). Full recomputation repeats the two forward ones.
       const system::GroupPath tp_path = cluster.place(par.tp, 1);
       const double buffer = tokens * static_cast<double>(m.hidden) * a;
-      const double one = sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s +
-                                  solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
-                            : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s;
-      // A collective is a kernel too: when the host cannot run ahead, it costs at least its launch.
-      const double launched = launch.host_runs_ahead ? one : std::max(one, launch.host_per_kernel_s * (sp ? 2.0 : 1.0));
+      const double one = launched(sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s +
+                                           solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
+                                     : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s,
+                                  sp ? 2.0 : 1.0);
       if (!t.overlap_tp_comm) {
-        tp_fwd_per_layer = 2.0 * launched;
-        tp_bwd_per_layer = (t.recompute == spec::Recompute::kFull ? 4.0 : 2.0) * launched;
+        tp_fwd_per_layer = 2.0 * one;
+        tp_bwd_per_layer = (2.0 + 2.0 * refwd) * one;
+      }
+    }
+    if (par.cp > 1 && !cnn) {
+      // Ring attention: cp - 1 steps pass this rank's K and V chunk around the CP ring in forward;
+      // backward passes K, V and their gradients (twice the bytes). Each step overlaps the
+      // attention of the chunk in hand, so only what the attention does not hide is exposed.
+      const system::GroupPath cp_path = cluster.place(2, par.tp);
+      const workload::AttentionDims ad = workload::attention_dims(m);
+      const double kv_chunk = tokens * ad.kv_heads * (ad.qk_dim + ad.v_dim) * a / tp;
+      const double step = launched(solvers::collective(solvers::Collective::kSendRecv, kv_chunk, cp_path).time_s, 1.0);
+      double attention_fwd = 0.0;
+      for (std::size_t i = 0; i < layers_end; ++i) {
+        const std::string_view n = ops_[i].name;
+        if (ops_[i].phase != workload::Phase::kForward || (n != "attention" && n != "attention_scores")) continue;
+        if (const auto ti = solvers::time_operator(ops_[i], rates)) attention_fwd += ti->time_s() * ops_[i].count;
+      }
+      attention_fwd /= std::max(1.0, std::round(layers_per_stage));
+      const double fwd = (cp - 1.0) * step, bwd = 2.0 * (cp - 1.0) * step;
+      cp_fwd_per_layer = t.overlap_cp_ring ? std::max(0.0, fwd - attention_fwd) : fwd;
+      cp_bwd_per_layer = (t.overlap_cp_ring ? std::max(0.0, bwd - 2.0 * attention_fwd) : bwd) + refwd * cp_fwd_per_layer;
+    }
+    if (par.ep > 1 && m.moe && !cnn) {
+      // Expert parallelism: per MoE layer an all-to-all dispatches each token's top-k copies to
+      // their experts and another combines them, in forward and again (as gradients) in backward
+      // (Lepikhin et al. 2020; Megatron-Core's token dispatcher); padded to the capacity factor.
+      // Sequence parallelism leaves each TP rank 1 / tp of the tokens.
+      const system::GroupPath ep_path = cluster.place(par.ep, par.tp * par.cp);
+      const double routed = tokens * static_cast<double>(m.moe->top_k) * static_cast<double>(m.hidden) * a *
+                            t.moe_capacity_factor / (sp ? tp : 1.0);
+      const double one = launched(solvers::collective(solvers::Collective::kAllToAll, routed, ep_path).time_s, 1.0);
+      const double share = moe_layers / static_cast<double>(m.layers);   // MoE layers per layer, on average
+      if (!t.overlap_ep_a2a) {
+        ep_fwd_per_layer = 2.0 * one * share;
+        ep_bwd_per_layer = (2.0 + 2.0 * refwd) * one * share;
       }
     }
     if (par.pp > 1 && !cnn) {
       // Activations forward and gradients backward cross each stage boundary once per
       // micro-batch; Megatron scatters them over the TP ranks (scatter/gather optimization).
-      const system::GroupPath pp_path = cluster.place(2, par.tp * par.dp);
-      const double message = mb * seq * static_cast<double>(m.hidden) * a / tp;
+      const system::GroupPath pp_path = cluster.place(2, par.tp * par.cp * par.dp);
+      const double message = tokens * static_cast<double>(m.hidden) * a / tp;
       p2p_s = solvers::collective(solvers::Collective::kSendRecv, message, pp_path).time_s;
     }
-    if (par.dp > 1) {
-      const system::GroupPath dp_path = cluster.place(par.dp, par.tp);
-      const double grads = params_rank * g;
+    // Gradients are reduced over the data-parallel ranks and, since context-parallel ranks share
+    // the weights, over CP too; expert weights only over the ranks that hold the same experts
+    // (dp x cp / ep of them).
+    const long long dp_cp = par.dp * par.cp;
+    const auto sync = [&](long long ranks, long long stride, double p_rank) {
+      if (ranks <= 1 || p_rank <= 0.0) return std::pair<double, double>{0.0, 0.0};
+      const system::GroupPath path = cluster.place(ranks, stride);
+      double t_sync = 0.0;
       if (par.zero == 0) {
-        dp_sync_s = solvers::collective(solvers::Collective::kAllReduce, grads, dp_path).time_s;
+        t_sync = solvers::collective(solvers::Collective::kAllReduce, p_rank * g, path).time_s;
       } else {
         // ZeRO: reduce-scatter the gradients, all-gather the updated weights (Rajbhandari et al. 2020).
-        dp_sync_s = solvers::collective(solvers::Collective::kReduceScatter, grads, dp_path).time_s +
-                    solvers::collective(solvers::Collective::kAllGather, params_rank * a, dp_path).time_s;
+        t_sync = solvers::collective(solvers::Collective::kReduceScatter, p_rank * g, path).time_s +
+                 solvers::collective(solvers::Collective::kAllGather, p_rank * a, path).time_s;
       }
-      if (par.zero == 3) {
-        // ZeRO-3 / FSDP gathers the weights again for the forward and the backward of every micro-batch.
-        zero3_s = 2.0 * solvers::collective(solvers::Collective::kAllGather, params_rank * a, dp_path).time_s;
-      }
-    }
+      // ZeRO-3 / FSDP gathers the weights again for the forward and the backward of every micro-batch.
+      const double gathers = par.zero == 3 ? 2.0 * solvers::collective(solvers::Collective::kAllGather, p_rank * a, path).time_s : 0.0;
+      return std::pair<double, double>{t_sync, gathers};
+    };
+    const auto dense_sync = sync(dp_cp, par.tp, copies * dense_rank);
+    const auto expert_sync = sync(dp_cp / std::max<long long>(1, par.ep), par.tp * par.ep, copies * expert_rank);
+    dp_sync_s = dense_sync.first + expert_sync.first;
+    zero3_s = dense_sync.second + expert_sync.second;
   }
 
   // The pipeline as a task graph (solvers/pipeline): each model chunk's forward and backward per
@@ -306,8 +397,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double layers_c = chunk_layers[static_cast<std::size_t>(c)];
     const double zero3_share = zero3_s * (cnn ? 1.0 : layers_c / std::max(1.0, static_cast<double>(m.layers) / pp));
     solvers::ChunkCost& cc = pin.chunks[static_cast<std::size_t>(c)];
-    cc.forward_s = step_time(f) + tp_fwd_per_layer * layers_c + 0.5 * zero3_share;
-    cc.backward_s = step_time(b) + tp_bwd_per_layer * layers_c + 0.5 * zero3_share;
+    cc.forward_s = step_time(f) + (tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer) * layers_c + 0.5 * zero3_share;
+    cc.backward_s = step_time(b) + (tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer) * layers_c + 0.5 * zero3_share;
     cc.weight_grad_s = std::min(w, cc.backward_s);
   }
   if (!cnn && !par.layers_per_stage.empty() && std::llround(stage_layers_total) != m.layers && e.feasible) {
@@ -335,6 +426,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   double tp_per_chunk_max = 0.0;
   for (double l : chunk_layers) tp_per_chunk_max = std::max(tp_per_chunk_max, (tp_fwd_per_layer + tp_bwd_per_layer) * l);
   tr.exposed_tp_s = tp_per_chunk_max * v * micro;
+  double stage_layers_max = 0.0;
+  for (double l : chunk_layers) stage_layers_max = std::max(stage_layers_max, l * v);
+  tr.exposed_ep_s = (ep_fwd_per_layer + ep_bwd_per_layer) * stage_layers_max * micro;
+  tr.exposed_cp_s = (cp_fwd_per_layer + cp_bwd_per_layer) * stage_layers_max * micro;
   tr.exposed_pp_s = par.pp <= 1 ? 0.0 : (t.overlap_pp_p2p ? 2.0 * (pp - 1.0) * p2p_s : 2.0 * p2p_s * micro * v);
 
   // The gradient synchronization after the last backward; with overlap, buckets go out during the
@@ -350,12 +445,34 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   // ZeRO-3's weight gathers sit in every micro-batch's stage time above; report them with DP.
   const double zero3_exposed_s = zero3_s * micro;
 
-  // Mixed-precision Adam over this rank's parameters (sharded by ZeRO >= 1).
-  const double opt_params = params_rank / (par.zero >= 1 ? dp : 1.0);
+  // Mixed-precision Adam over this rank's parameters (sharded by ZeRO >= 1: dense weights over the
+  // dp x cp ranks, experts over the dp x cp / ep that hold the same ones).
+  const double dp_cp = dp * cp;
+  const auto sharded = [&](bool by_zero) {
+    if (!by_zero) return params_rank;
+    return copies * (dense_rank / dp_cp + expert_rank / std::max(1.0, dp_cp / ep));
+  };
+  const double opt_params = sharded(par.zero >= 1);
   ops_.push_back({"optimizer_adam", workload::Phase::kOptimizer, workload::OpClass::kOptimizer, 1.0, 12.0 * opt_params,
                   opt_params * (3.0 * 4.0 * 2.0 + g + a), cnn ? 1.0 : layers_per_stage + 2.0, Precision::kFp32});
   const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr, &launch);
   tr.optimizer_s = solvers::sequence_time(opt.gpu_s, opt.kernels, launch, opt.serial_s).total_s();
+  if (t.offload_optimizer) {
+    // ZeRO-Offload (Ren et al. 2021): gradients go down and updated weights come up over the host
+    // link, and the CPU runs Adam, memory-bound on the host DRAM (fp32 weight, m and v read and
+    // written, the gradient read: 28 B per parameter), each accelerator with its share of the node's
+    // DRAM bandwidth.
+    const double link = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() * acc.efficiency.host_link.value_or(1.0) : 0.0;
+    const double transfer = link > 0.0 ? opt_params * (g + a) / link : 0.0;
+    double cpu = 0.0;
+    if (s.system.node && s.system.node->host_memory_bandwidth) {
+      cpu = opt_params * 28.0 / (s.system.node->host_memory_bandwidth->si() / static_cast<double>(s.system.node->accelerators));
+    } else {
+      e.warnings.push_back("offload_optimizer: the node gives no host memory bandwidth, so the CPU Adam step is not priced");
+    }
+    if (link <= 0.0) e.warnings.push_back("offload_optimizer: the accelerator gives no host link bandwidth, so the transfers are not priced");
+    tr.optimizer_s = transfer + cpu;
+  }
   tr.step_time_s = pipeline_s + tr.exposed_dp_s + tr.optimizer_s;
   tr.exposed_dp_s += zero3_exposed_s;
   tr.bubble_fraction = tr.step_time_s > 0 ? tr.bubble_s / tr.step_time_s : 0.0;
@@ -412,10 +529,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
 
   // Memory of the fuller of the first and last stage, on one TP rank.
   MemoryReport& mem = e.memory;
-  const double zero_dp = dp;
-  mem.weights_bytes = params_rank * a / (par.zero >= 3 ? zero_dp : 1.0);
-  mem.gradients_bytes = params_rank * g / (par.zero >= 2 ? zero_dp : 1.0);
-  mem.optimizer_bytes = params_rank * 12.0 / (par.zero >= 1 ? zero_dp : 1.0);   // fp32 master, Adam m and v
+  mem.weights_bytes = sharded(par.zero >= 3) * a;
+  mem.gradients_bytes = sharded(par.zero >= 2) * g;
+  // fp32 master, Adam m and v; on the host under ZeRO-Offload.
+  mem.optimizer_bytes = t.offload_optimizer ? 0.0 : sharded(par.zero >= 1) * 12.0;
   // Stored activations per micro-batch in flight, plus, under full recomputation, one layer's
   // complete set of one micro-batch while it is recomputed (one at a time, not per micro-batch).
   double act_per_micro = 0.0, recompute_working = 0.0, head_act = 0.0;
@@ -423,15 +540,15 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     act_per_micro = workload::cnn_activation_bytes_per_image(shape, t.precision) * mb;
   } else {
     const double dense = m.moe ? std::min(static_cast<double>(m.moe->dense_layers), layers_per_stage) : layers_per_stage;
-    act_per_micro = mb * (dense * workload::layer_activation_bytes_tp(m, seq, t.precision, t.recompute, flash, false, tp, sp) +
+    act_per_micro = mb * (dense * workload::layer_activation_bytes_tp(m, seq_rank, t.precision, t.recompute, flash, false, tp, sp) +
                           (layers_per_stage - dense) *
-                              workload::layer_activation_bytes_tp(m, seq, t.precision, t.recompute, flash, true, tp, sp));
+                              workload::layer_activation_bytes_tp(m, seq_rank, t.precision, t.recompute, flash, true, tp, sp));
     if (t.recompute == spec::Recompute::kFull) {
-      recompute_working = mb * workload::layer_activation_bytes_tp(m, seq, t.precision, spec::Recompute::kNone, flash,
+      recompute_working = mb * workload::layer_activation_bytes_tp(m, seq_rank, t.precision, spec::Recompute::kNone, flash,
                                                                    m.moe.has_value(), tp, sp);
     }
     // Final norm and LM-head inputs, and fp32 logits of the vocabulary shard (Korthikanti et al. 2022).
-    head_act = mb * seq * (2.0 * static_cast<double>(m.hidden) * a + static_cast<double>(m.padded_vocab()) * 4.0 / tp);
+    head_act = mb * seq_rank * (2.0 * static_cast<double>(m.hidden) * a + static_cast<double>(m.padded_vocab()) * 4.0 / tp);
   }
   // Micro-batches in flight come from the schedule (solvers/pipeline): 1F1B keeps up to pp on the
   // first stage, GPipe all of them, interleaving (p - 1) / (p v) more (Korthikanti et al. 2022,

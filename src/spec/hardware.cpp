@@ -178,6 +178,7 @@ NodeSpec read_node(const Node& n, Diagnostics& d) {
     MapReader m(host, d, "node.host");
     s.cpu_cores = m.integer("cpu_cores", Need::kOptional, 1, 1 << 20);
     s.host_memory = m.quantity<Bytes>("memory", "2 TiB");
+    s.host_memory_bandwidth = m.quantity<BytesPerSecond>("memory_bandwidth", "409.6 GB/s");
     s.storage_bandwidth = m.quantity<BytesPerSecond>("storage_bandwidth", "25 GB/s");
     m.finish();
   }
@@ -241,6 +242,8 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
     s.overlap_dp_grad = o.boolean("dp_grad");
     s.overlap_tp_comm = o.boolean("tp_comm");
     s.overlap_pp_p2p = o.boolean("pp_p2p");
+    s.overlap_ep_a2a = o.boolean("ep_a2a");
+    s.overlap_cp_ring = o.boolean("cp_ring");
     o.finish();
   }
   r.finish();

@@ -67,6 +67,7 @@ struct NodeSpec {
   std::optional<Seconds> collective_base_latency;   // fixed cost of one collective call (launch, protocol setup)
   std::optional<long long> cpu_cores;
   std::optional<Bytes> host_memory;
+  std::optional<BytesPerSecond> host_memory_bandwidth;   // the node's DRAM, all sockets
   std::optional<BytesPerSecond> storage_bandwidth;
   Watts power_overhead{0.0};
 
@@ -104,7 +105,7 @@ struct SoftwareSpec {
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
   std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
   // Training overlaps the framework performs by default (training.overlap overrides each).
-  std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p;
+  std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p, overlap_ep_a2a, overlap_cp_ring;
   // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default
   // (Korthikanti et al. 2022); unset: on whenever tp > 1.
   std::optional<bool> sequence_parallel;

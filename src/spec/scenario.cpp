@@ -175,11 +175,15 @@ std::optional<TrainingSpec> read_training(const Node& n, const ModelSpec& model,
     t.overlap_dp_grad_set = o.boolean("dp_grad");
     t.overlap_tp_comm_set = o.boolean("tp_comm");
     t.overlap_pp_p2p_set = o.boolean("pp_p2p");
+    t.overlap_ep_a2a_set = o.boolean("ep_a2a");
+    t.overlap_cp_ring_set = o.boolean("cp_ring");
     o.finish();
   }
   const auto rc = r.choice("recompute", {"none", "selective", "full"});
   t.recompute = !rc ? Recompute::kNone : (*rc == "full" ? Recompute::kFull : (*rc == "selective" ? Recompute::kSelective : Recompute::kNone));
   if (auto tok = r.number("tokens", Need::kOptional, 1.0)) t.tokens = tok;
+  t.moe_capacity_factor = r.number("moe_capacity_factor", Need::kOptional, 1.0, 64.0).value_or(1.0);
+  t.offload_optimizer = r.boolean("offload_optimizer").value_or(false);
   r.finish();
   return t;
 }
@@ -374,6 +378,8 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
     t.overlap_dp_grad = t.overlap_dp_grad_set.value_or(s.software.overlap_dp_grad.value_or(true));
     t.overlap_tp_comm = t.overlap_tp_comm_set.value_or(s.software.overlap_tp_comm.value_or(false));
     t.overlap_pp_p2p = t.overlap_pp_p2p_set.value_or(s.software.overlap_pp_p2p.value_or(true));
+    t.overlap_ep_a2a = t.overlap_ep_a2a_set.value_or(s.software.overlap_ep_a2a.value_or(false));
+    t.overlap_cp_ring = t.overlap_cp_ring_set.value_or(s.software.overlap_cp_ring.value_or(true));
     auto& par = t.parallelism;
     par.sequence_parallel = par.sequence_parallel_set.value_or(s.software.sequence_parallel.value_or(par.tp > 1));
   }
