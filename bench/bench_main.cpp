@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/evaluate.hpp"
+#include "analysis/plan.hpp"
 #include "spec/scenario.hpp"
 
 extern char** environ;
@@ -99,10 +100,24 @@ int main() {
       {"inference, ResNet-50 on A100", "scenarios/resnet50_a100_roofline.yaml"},
       {"training, GPT-2 small on A100", "scenarios/gpt2_training_a100.yaml"},
       {"training, GPT-3 175B on 1024 A100 (tp8 pp16 dp8)", "scenarios/gpt3_175b_1024_a100.yaml"},
+      {"training, Llama 3 405B, 1F1B 8 stages x 64 mb", "scenarios/llama3_405b_2048_h100_1f1b.yaml"},
   };
   for (const auto& c : cases) {
     const auto s = load(zoo, c.file);
     std::printf("  %-46s %10.0f evaluations/s\n", c.label, evals_per_second(s));
+  }
+  {
+    // mlsim plan over the whole layout space of Llama 3 405B on 16,384 H100s (target: < 2 s).
+    const auto s = load(zoo, "scenarios/llama3_405b_16384_h100.yaml");
+    std::vector<double> times;
+    std::size_t evaluated = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      const auto t0 = Clock::now();
+      const auto r = mlsim::analysis::plan_training(s, {});
+      times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      evaluated = r.evaluated;
+    }
+    std::printf("  %-46s %10.3f s (%zu layouts)\n", "plan, Llama 3 405B on 16384 H100", median(times), evaluated);
   }
   const std::string quickstart = std::string(MLSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
   std::printf("  %-46s %10.2f ms\n", "mlsim analyze quickstart (whole process)", analyze_process_ms(quickstart));

@@ -153,7 +153,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     layers_end = ops_.size();
   } else {
     spec::ModelSpec stage_model = m;
-    stage_model.layers = static_cast<long long>(layers_per_stage);
+    stage_model.layers = std::max<long long>(1, std::llround(layers_per_stage));   // the priced stage (see stage_layers)
     if (m.moe) stage_model.moe->dense_layers = std::min<long long>(m.moe->dense_layers, stage_model.layers);
     workload::PassOptions po;
     po.phase = workload::Phase::kForward;

@@ -15,12 +15,16 @@ void add_plan_command(CLI::App& app, Context& ctx) {
     std::string scenario;
     std::vector<std::string> sets;
     std::size_t top = 10;
+    std::string objective = "step_time";
   };
   auto opts = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("plan", "the best training layouts (TP, PP, DP, micro-batch, recompute, ZeRO, interleaving)");
+  CLI::App* sub = app.add_subcommand(
+      "plan", "the best training layouts (TP, CP, EP, PP, DP, schedule, interleaving, micro-batch, recompute, ZeRO)");
   sub->add_option("scenario", opts->scenario, "a training scenario file or zoo id")->required();
   sub->add_option("--set", opts->sets, "override keys first, as in analyze");
   sub->add_option("--top", opts->top, "how many layouts to list")->check(CLI::Range(1, 1000));
+  sub->add_option("--objective", opts->objective, "rank by step_time (fastest first), mfu (highest first) or memory (least per GPU first)")
+      ->check(CLI::IsMember({"step_time", "mfu", "memory"}));
   sub->callback([opts, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);
@@ -40,16 +44,21 @@ void add_plan_command(CLI::App& app, Context& ctx) {
     }
     analysis::PlanOptions po;
     po.top = opts->top;
+    po.objective = opts->objective == "mfu"      ? analysis::PlanObjective::kMfu
+                   : opts->objective == "memory" ? analysis::PlanObjective::kMemory
+                                                 : analysis::PlanObjective::kStepTime;
     const analysis::PlanResult r = analysis::plan_training(*scenario, po);
-    ctx.out << scenario->name << ": " << r.evaluated << " layouts evaluated, " << r.feasible << " feasible\n\n";
-    ctx.out << "rank  tp  pp  dp  v  mb  recompute  zero  step time    MFU     memory/GPU  lost because\n";
+    ctx.out << scenario->name << ": " << r.evaluated << " layouts evaluated, " << r.feasible << " feasible, " << r.pruned
+            << " skipped (a smaller micro-batch of the layout already did not fit)\n\n";
+    ctx.out << "rank  tp  cp  ep  pp  dp  schedule     v  mb  recompute  zero  step time    MFU     memory/GPU  lost because\n";
     static const char* rc_names[] = {"none", "selective", "full"};
     std::size_t rank = 0;
     for (const auto& c : r.ranked) {
       const auto& t = *c.estimate.training;
       char line[256];
-      std::snprintf(line, sizeof line, "%4zu %3lld %3lld %3lld %2lld %3lld  %-9s  %4lld  %-11s  %5.1f%%  %-10s  ", ++rank,
-                    c.parallelism.tp, c.parallelism.pp, c.parallelism.dp, c.parallelism.virtual_stages, c.micro_batch,
+      std::snprintf(line, sizeof line, "%4zu %3lld %3lld %3lld %3lld %3lld  %-11s %2lld %3lld  %-9s  %4lld  %-11s  %5.1f%%  %-10s  ",
+                    ++rank, c.parallelism.tp, c.parallelism.cp, c.parallelism.ep, c.parallelism.pp, c.parallelism.dp,
+                    c.parallelism.schedule.c_str(), c.parallelism.virtual_stages, c.micro_batch,
                     rc_names[static_cast<int>(c.recompute)], c.parallelism.zero, format_seconds(t.step_time_s).c_str(),
                     t.mfu * 100.0, format_bytes(c.estimate.memory.per_device_bytes).c_str());
       ctx.out << line << c.lost_because << "\n";

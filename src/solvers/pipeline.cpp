@@ -186,12 +186,14 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
     }
     --remaining;
   };
-  if (queues.front().size() == 1) {
+  if (queues.front().size() == 1 && !in.event_driven) {
     // One fixed order per device: a step's times do not depend on the order in which devices are
     // visited, so sweep them, running every step whose inputs are done.
-    while (remaining > 0) {
+    // Forwards flow to higher devices and backwards to lower ones: sweep up, then down.
+    for (int sweep = 0; remaining > 0; ++sweep) {
       bool progress = false;
-      for (int d = 0; d < p; ++d) {
+      for (int i = 0; i < p; ++i) {
+        const int d = sweep % 2 == 0 ? i : p - 1 - i;
         const auto du = static_cast<std::size_t>(d);
         const Queue& q = queues[du][0];
         while (head[du][0] < q.size()) {
@@ -204,6 +206,56 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
       MLSIM_CHECK(progress);   // a schedule that deadlocks is a bug
     }
     return out;
+  }
+  if (!dual && !in.event_driven) {
+    // Zero-bubble: an F/B queue and a W queue per device. A device runs its next F/B step if its
+    // inputs are in by the time it is free, else a W step when one is ready, else the earlier of
+    // the two. An input still to be computed on another device arrives no sooner than that
+    // device's free time plus the step plus the send, which is enough to decide in most sweeps.
+    const auto lower_bound = [&](const Step& st) -> double {
+      // The earliest the F/B step `st` could become ready, when one of its inputs is not computed.
+      const int dev = device_of(0, st.chunk);
+      double bound = 0.0;
+      const auto input = [&](int c, Kind k) {
+        const double f = finish[index(0, st.micro, c, k)];
+        const int from_dev = device_of(0, c);
+        const double arrive = (f >= 0.0 ? f : free_at[static_cast<std::size_t>(from_dev)] + duration(Step{0, st.micro, c, k})) +
+                              (from_dev == dev ? 0.0 : in.p2p_s);
+        bound = std::max(bound, arrive);
+      };
+      if (st.kind == kF) {
+        if (st.chunk > 0) input(st.chunk - 1, kF);
+      } else {
+        input(st.chunk, kF);
+        if (st.chunk < chunks - 1) input(st.chunk + 1, kB);
+      }
+      return bound;
+    };
+    for (int sweep = 0; remaining > 0; ++sweep) {
+      bool progress = false;
+      for (int i = 0; i < p; ++i) {
+        const int d = sweep % 2 == 0 ? i : p - 1 - i;
+        const auto du = static_cast<std::size_t>(d);
+        const Queue& main = queues[du][0];
+        const Queue& wq = queues[du][1];
+        while (true) {
+          const bool has_main = head[du][0] < main.size(), has_w = head[du][1] < wq.size();
+          if (!has_main && !has_w) break;
+          const double r_main = has_main ? ready(main[head[du][0]]) : -1.0;
+          const double r_w = has_w ? ready(wq[head[du][1]]) : -1.0;
+          const double free = free_at[du];
+          if (r_main >= 0.0 && (r_main <= free || r_w < 0.0 || r_main <= r_w)) {
+            run(d, 0, std::max(r_main, free));
+          } else if (r_w >= 0.0 && (r_main >= 0.0 || !has_main || lower_bound(main[head[du][0]]) > std::max(r_w, free))) {
+            run(d, 1, std::max(r_w, free));
+          } else {
+            break;
+          }
+          progress = true;
+        }
+      }
+      if (!progress) break;   // undecided: finish with the exact event-driven loop below
+    }
   }
   // Several queues per device (split weight gradients, DualPipe's two directions): always run the
   // step that can start earliest, the F/B queues first on a tie, so each device picks between them

@@ -32,6 +32,7 @@ struct PipelineInput {
   std::vector<ChunkCost> chunks;
   double p2p_s = 0.0;             // one activation (or gradient) transfer between adjacent stages
   bool p2p_overlapped = true;     // false: the sending device is busy for the transfer (blocking sends)
+  bool event_driven = false;      // always use the exact event loop (tests compare the fast sweeps with it)
 };
 
 struct PipelineResult {

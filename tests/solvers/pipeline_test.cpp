@@ -87,4 +87,21 @@ TEST_CASE("zero-bubble and DualPipe: never slower than 1F1B here, never shorter 
   CHECK(zb.bubble_s() < 0.5 * base.bubble_s());
 }
 
+TEST_CASE("the fast sweeps give the exact event loop's times") {
+  for (auto sched : {solvers::PipelineSchedule::kOneFOneB, solvers::PipelineSchedule::kZeroBubble,
+                     solvers::PipelineSchedule::kInterleaved, solvers::PipelineSchedule::kGpipe}) {
+    for (int p : {2, 4, 8}) {
+      auto in = uniform(sched, p, 4 * p, sched == solvers::PipelineSchedule::kInterleaved ? 2 : 1, 1.0, 2.3, 0.9);
+      in.chunks[0].forward_s *= 1.7;   // uneven
+      in.p2p_s = 0.13;
+      in.p2p_overlapped = p % 4 == 0;
+      const auto fast = solvers::solve_pipeline(in);
+      in.event_driven = true;
+      const auto exact = solvers::solve_pipeline(in);
+      CAPTURE(p);
+      CHECK(fast.makespan_s == doctest::Approx(exact.makespan_s).epsilon(1e-12));
+    }
+  }
+}
+
 }  // namespace mlsim
