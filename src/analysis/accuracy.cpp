@@ -883,7 +883,7 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
   Diagnostics local;
   std::optional<spec::Scenario> s;
   try {
-    s = spec::load_scenario_text(p.scenario_yaml, p.source + "#" + p.id, zoo_, {}, local);
+    s = spec::load_scenario_text(p.scenario_yaml, p.source + "#" + p.id, zoo_, overrides_, local);
   } catch (const InputError&) {
     s.reset();
   }
@@ -1096,9 +1096,10 @@ std::string find_validation_dir(const std::string& start) {
   }
 }
 
-AccuracyReport run_accuracy(const std::vector<std::string>& inputs, const spec::Zoo& zoo, Diagnostics& diags) {
+AccuracyReport run_accuracy(const std::vector<std::string>& inputs, const spec::Zoo& zoo, Diagnostics& diags,
+                            const std::vector<spec::Override>& overrides) {
   AccuracyReport report;
-  AccuracyRunner runner(zoo);
+  AccuracyRunner runner(zoo, overrides);
   for (const auto& f : expand_accuracy_inputs(inputs, diags)) runner.add_file(f, report, diags);
   summarize(report);
   return report;

@@ -123,7 +123,10 @@ PublishedMapping map_published_entry(const spec::Node& entry, const spec::Zoo& z
 
 class AccuracyRunner {
  public:
-  explicit AccuracyRunner(const spec::Zoo& zoo) : zoo_(zoo) {}
+  // `overrides` (--set) apply to every point's scenario, as in analyze: a what-if over the whole
+  // data set, or the grid search of a fitted figure on one half of it.
+  explicit AccuracyRunner(const spec::Zoo& zoo, std::vector<spec::Override> overrides = {})
+      : zoo_(zoo), overrides_(std::move(overrides)) {}
   // Scores one input: a .csv (vTrain) or a YAML list of published entries. Bad input goes to diags.
   void add_file(const std::string& path, AccuracyReport& report, Diagnostics& diags);
   // Scores the entries of a published.yaml text (named `file`).
@@ -136,6 +139,7 @@ class AccuracyRunner {
 
  private:
   const spec::Zoo& zoo_;
+  std::vector<spec::Override> overrides_;
   Evaluator evaluator_;
 };
 
@@ -148,6 +152,7 @@ std::vector<std::string> expand_accuracy_inputs(const std::vector<std::string>& 
 std::string find_validation_dir(const std::string& start);
 
 // Runs every input and summarizes.
-AccuracyReport run_accuracy(const std::vector<std::string>& inputs, const spec::Zoo& zoo, Diagnostics& diags);
+AccuracyReport run_accuracy(const std::vector<std::string>& inputs, const spec::Zoo& zoo, Diagnostics& diags,
+                            const std::vector<spec::Override>& overrides = {});
 
 }  // namespace mlsim::analysis

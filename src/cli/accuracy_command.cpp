@@ -13,7 +13,7 @@ namespace mlsim::cli {
 
 void add_accuracy_command(CLI::App& app, Context& ctx) {
   struct Options {
-    std::vector<std::string> inputs;
+    std::vector<std::string> inputs, sets;
     std::string format = "table", output, points = "published";
     bool force = false;
   };
@@ -26,11 +26,16 @@ void add_accuracy_command(CLI::App& app, Context& ctx) {
   sub->add_option("--points", opts->points,
                   "which points the table and md list one by one: all | published (data-set rows summarised) | none")
       ->check(CLI::IsMember({"all", "published", "none"}));
+  sub->add_option("--set", opts->sets, "override KEY=VALUE in every point's scenario, as in analyze (a what-if, or a fit)");
   sub->add_option("-o,--output", opts->output, "write the report to FILE (atomically)");
   sub->add_flag("--force", opts->force, "overwrite FILE if it exists");
   sub->callback([opts, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);
+    std::vector<spec::Override> overrides;
+    for (const auto& set : opts->sets) {
+      if (auto o = spec::parse_override(set, diags)) overrides.push_back(*o);
+    }
     std::vector<std::string> inputs = opts->inputs;
     if (inputs.empty()) {
       std::error_code ec;
@@ -44,7 +49,7 @@ void add_accuracy_command(CLI::App& app, Context& ctx) {
       inputs.push_back(dir);
     }
     analysis::AccuracyReport report;
-    if (!diags.has_errors()) report = analysis::run_accuracy(inputs, zoo, diags);
+    if (!diags.has_errors()) report = analysis::run_accuracy(inputs, zoo, diags, overrides);
     if (ctx.report(diags)) return;
     const report::PointDetail detail = opts->points == "all"    ? report::PointDetail::kAll
                                        : opts->points == "none" ? report::PointDetail::kNone

@@ -540,3 +540,34 @@ TEST_CASE("mlsim accuracy: table and markdown, -o with --force, bad input exits 
 
 }  // namespace
 }  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("mlsim accuracy --set applies to every point: the fitted host cost of Megatron 2021 matters at micro-batch 1") {
+  // Two vTrain single-node rows at micro-batch 1 (host-bound), from ground_truth_single.csv.
+  test::TempDir dir;
+  const std::string csv = dir.write(
+      "rows.csv",
+      "# GPUs,global batch,micro batch,hidden size,attention heads,# layers,sequence length,tensor parallelism,"
+      "data parallelism,pipeline parallelism,iteration time (ms)\n"
+      "2,4,1,1024,16,12,1024,1,2,1,92.4\n"
+      "2,32,1,1024,16,12,1024,1,2,1,691.8\n");
+  const auto predicted = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"accuracy", csv, "-f", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = test::run_cli(args);
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["points"].size() == 2);
+    return j["points"][1]["predicted"].get<double>();
+  };
+  const double fitted = predicted({});
+  // 16 micro-batches x 12 layers of a host-bound layer: the per-kernel host cost sets the time, so
+  // the fitted 68 us lands near the measured 691.8 ms, and 21 us (plain PyTorch dispatch) far below.
+  CHECK(fitted == doctest::Approx(691.8).epsilon(0.10));
+  const double plain = predicted({"--set", "software.host_per_kernel=21us"});
+  CHECK(plain < 0.6 * fitted);
+  CHECK(test::run_cli({"accuracy", csv, "--set", "software.host_per_kernel"}).code == 2);
+}
+
+}  // namespace mlsim
