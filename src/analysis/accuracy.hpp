@@ -15,6 +15,7 @@
 
 #include "analysis/evaluate.hpp"
 #include "core/diagnostics.hpp"
+#include "spec/scenario.hpp"
 #include "spec/tree.hpp"
 #include "spec/zoo.hpp"
 
@@ -46,6 +47,7 @@ struct AccuracyPoint {
   std::string reason;                   // why it is not scored
   std::vector<std::string> notes;       // assumptions made to express it
   std::string scenario_yaml;            // the scenario built for it (empty when none)
+  std::vector<spec::Override> overrides;   // applied to that scenario before the command's --set
 };
 
 // Error statistics of the scored points of one set (fractions: 0.1 is 10%).
