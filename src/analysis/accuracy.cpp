@@ -485,6 +485,10 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   }
   if (const auto mb = integer_of(at(e, "parallel.micro_batch"))) {
     c.micro_batch = *mb;
+  } else if (c.pp == 1) {
+    c.micro_batch = 1;
+    m.largest_micro_batch = true;
+    notes.push_back("micro batch not given: the largest that fits and divides the per-GPU batch (no pipeline to trade it against)");
   } else {
     c.micro_batch = 1;
     notes.push_back("micro batch not given: 1 assumed");
@@ -912,6 +916,21 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
     p.status = PointStatus::kError;
     p.reason = std::string("internal error while evaluating: ") + err.what();
     return;
+  }
+  if (m.largest_micro_batch && e.training && s->training) {
+    const long long per_rank = s->training->global_batch / std::max<long long>(1, s->training->parallelism.dp);
+    long long best = 1;
+    for (long long d = 1; d <= per_rank && d <= e.training->max_micro_batch; ++d) {
+      if (per_rank % d == 0) best = d;
+    }
+    if (best > 1) {
+      p.overrides.push_back({"training.micro_batch", std::to_string(best)});
+      p.notes.push_back("micro batch " + std::to_string(best));
+      PublishedMapping chosen = m;
+      chosen.largest_micro_batch = false;
+      evaluate_point(p, chosen);
+      return;
+    }
   }
   if (!e.feasible) {
     p.status = PointStatus::kInfeasible;

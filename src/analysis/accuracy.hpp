@@ -118,6 +118,9 @@ struct PublishedMapping {
   Quantity quantity = Quantity::kMfuPercent;
   double peak_tflops = 0;             // for the × peak quantities
   long long gpus = 1;
+  // The micro-batch is not given and there is no pipeline to trade it against: take the largest
+  // that fits and divides the per-rank batch, as a practitioner tunes it.
+  bool largest_micro_batch = false;
 };
 PublishedMapping map_published_entry(const spec::Node& entry, const spec::Zoo& zoo);
 
