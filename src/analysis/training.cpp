@@ -279,7 +279,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       // column-parallel QKV and MLP up projections) (Shoeybi et al. 2019, figure 3); with sequence
       // parallelism each becomes a reduce-scatter plus an all-gather of the same buffer
       // (Korthikanti et al. 2022). Full recomputation repeats the two forward ones.
-      const system::GroupPath tp_path = cluster.place(par.tp, 1);
+      const system::GroupPath tp_path = cluster.place(par.tp, par.stride_of("tp"));
       const double buffer = tokens * static_cast<double>(m.hidden) * a;
       const double one = launched(sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s +
                                            solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
@@ -294,7 +294,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       // Ring attention: cp - 1 steps pass this rank's K and V chunk around the CP ring in forward;
       // backward passes K, V and their gradients (twice the bytes). Each step overlaps the
       // attention of the chunk in hand, so only what the attention does not hide is exposed.
-      const system::GroupPath cp_path = cluster.place(2, par.tp);
+      const system::GroupPath cp_path = cluster.place(2, par.stride_of("cp"));
       const workload::AttentionDims ad = workload::attention_dims(m);
       const double kv_chunk = tokens * ad.kv_heads * (ad.qk_dim + ad.v_dim) * a / tp;
       const double step = launched(solvers::collective(solvers::Collective::kSendRecv, kv_chunk, cp_path).time_s, 1.0);
@@ -314,7 +314,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       // their experts and another combines them, in forward and again (as gradients) in backward
       // (Lepikhin et al. 2020; Megatron-Core's token dispatcher); padded to the capacity factor.
       // Sequence parallelism leaves each TP rank 1 / tp of the tokens.
-      const system::GroupPath ep_path = cluster.place(par.ep, par.tp * par.cp);
+      const system::GroupPath ep_path = cluster.place(par.ep, par.stride_of("dp"));
       const double routed = tokens * static_cast<double>(m.moe->top_k) * static_cast<double>(m.hidden) * a *
                             t.moe_capacity_factor / (sp ? tp : 1.0);
       const double one = launched(solvers::collective(solvers::Collective::kAllToAll, routed, ep_path).time_s, 1.0);
@@ -327,7 +327,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     if (par.pp > 1 && !cnn) {
       // Activations forward and gradients backward cross each stage boundary once per
       // micro-batch; Megatron scatters them over the TP ranks (scatter/gather optimization).
-      const system::GroupPath pp_path = cluster.place(2, par.tp * par.cp * par.dp);
+      const system::GroupPath pp_path = cluster.place(2, par.stride_of("pp"));
       const double message = tokens * static_cast<double>(m.hidden) * a / tp;
       p2p_s = solvers::collective(solvers::Collective::kSendRecv, message, pp_path).time_s;
     }
@@ -350,8 +350,14 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       const double gathers = par.zero == 3 ? 2.0 * solvers::collective(solvers::Collective::kAllGather, p_rank * a, path).time_s : 0.0;
       return std::pair<double, double>{t_sync, gathers};
     };
-    const auto dense_sync = sync(dp_cp, par.tp, copies * dense_rank);
-    const auto expert_sync = sync(dp_cp / std::max<long long>(1, par.ep), par.tp * par.ep, copies * expert_rank);
+    // With CP right inside DP (the default order) the dp x cp ranks are one contiguous group;
+    // otherwise the gradients reduce over DP alone at its stride (and the CP ranks' copies over CP
+    // are not priced: a layout no framework uses).
+    const bool cp_then_dp = par.stride_of("dp") == par.stride_of("cp") * par.cp;
+    const long long sync_ranks = cp_then_dp ? dp_cp : par.dp;
+    const long long sync_stride = cp_then_dp ? par.stride_of("cp") : par.stride_of("dp");
+    const auto dense_sync = sync(sync_ranks, sync_stride, copies * dense_rank);
+    const auto expert_sync = sync(sync_ranks / std::max<long long>(1, par.ep), sync_stride * par.ep, copies * expert_rank);
     dp_sync_s = dense_sync.first + expert_sync.first;
     zero3_s = dense_sync.second + expert_sync.second;
   }

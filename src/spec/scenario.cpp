@@ -137,6 +137,22 @@ Parallelism read_parallelism(const Node* n, Diagnostics& d, const std::string& w
     p.zero = r.integer("zero", Need::kOptional, 0, 3).value_or(0);
     p.schedule = r.choice("schedule", {"gpipe", "1f1b", "interleaved", "zero_bubble", "dualpipe"}).value_or("1f1b");
     p.virtual_stages = r.integer("virtual_stages", Need::kOptional, 1, 1024).value_or(1);
+    if (const Node* o = r.get("order")) {
+      const std::vector<std::string> dims = {"tp", "cp", "dp", "pp"};
+      std::vector<std::string> got;
+      if (o->is_seq()) {
+        for (const Node& item : o->seq) got.push_back(item.is_scalar() ? item.scalar : "");
+      }
+      std::vector<std::string> sorted = got, want = dims;
+      std::sort(sorted.begin(), sorted.end());
+      std::sort(want.begin(), want.end());
+      if (sorted != want) {
+        d.error(o->origin, what + ".order: expected the four dimensions tp, cp, dp, pp once each, innermost first "
+                                  "(e.g. [tp, cp, dp, pp]; expert-parallel groups live inside dp)");
+      } else {
+        p.order = got;
+      }
+    }
     if (const Node* l = r.get("layers_per_stage")) {
       if (!l->is_seq()) {
         d.error(l->origin, what + ".layers_per_stage: expected a list of layer counts, one per pipeline stage (e.g. [15, 17, 17, 15])");
@@ -158,6 +174,19 @@ Parallelism read_parallelism(const Node* n, Diagnostics& d, const std::string& w
   r.finish();
   return p;
 }
+
+}  // namespace
+
+long long Parallelism::stride_of(const std::string& dim) const {
+  long long stride = 1;
+  for (const auto& d : order) {
+    if (d == dim) return stride;
+    stride *= d == "tp" ? tp : d == "cp" ? cp : d == "dp" ? dp : pp;
+  }
+  return stride;
+}
+
+namespace {
 
 std::optional<TrainingSpec> read_training(const Node& n, const ModelSpec& model, Diagnostics& d) {
   TrainingSpec t;

@@ -28,6 +28,11 @@ struct Parallelism {
   // Layers of each model chunk in pipeline order (pp x virtual_stages entries summing to the
   // model's layers); empty: as even as the division allows.
   std::vector<long long> layers_per_stage;
+  // Placement order of the parallel dimensions on the ranks, innermost first (a permutation of
+  // tp, cp, dp, pp; expert-parallel groups live inside dp).
+  std::vector<std::string> order = {"tp", "cp", "dp", "pp"};
+  // The rank stride of a dimension under `order` (1 for the innermost).
+  [[nodiscard]] long long stride_of(const std::string& dim) const;
 };
 
 struct TrainingSpec {
