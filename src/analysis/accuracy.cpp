@@ -241,8 +241,10 @@ std::string zoo_model_for_name(const std::string& name, std::vector<std::string>
       } else if (i + 1 < w.size() && std::isdigit(static_cast<unsigned char>(w[i + 1][0])) != 0 && w[i + 1].back() != 'b') {
         version = w[i + 1].substr(0, 1);
       }
-    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5") {
+    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5" || s == "mpt") {
       family = s;
+    } else if (family == "mpt" && s.size() > 1 && s.back() == 'm' && parse_number(s.substr(0, s.size() - 1))) {
+      size = s;   // MPT-125m
     } else if (s.size() > 1 && s.back() == 'b' && parse_number(s.substr(0, s.size() - 1))) {
       size = s.substr(0, s.size() - 1);
     } else if (s == "8x7b") {
@@ -266,6 +268,10 @@ std::string zoo_model_for_name(const std::string& name, std::vector<std::string>
   if (family == "mistral" && size == "7") return "mistral_7b";
   if (family == "mixtral" && size == "8x7") return "mixtral_8x7b";
   if (family == "qwen2.5" && size == "7") return "qwen2_5_7b";
+  // MosaicML's MPT family as llm-foundry's pretraining configs define it (models/mpt_*.yaml).
+  if (family == "mpt" && (size == "125m" || size == "3" || size == "7" || size == "13" || size == "30" || size == "70")) {
+    return "mpt_" + size + (size.back() == 'm' ? "" : "b");
+  }
   return "";
 }
 
@@ -375,6 +381,11 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   // (off by default in Megatron-LM's arguments.py; bf16 turns it on).
   c.grad_precision = "fp16";
     notes.push_back("software: megatron_2021 (fused-softmax attention, no FlashAttention in 2021)");
+  } else if (has(lower(text_of(at(e, "parallel.sharding"))), "fsdp")) {
+    // PyTorch FSDP's overlap (gradient reduce-scatter and next-unit all-gather prefetch) and its
+    // eager host cost, not Megatron-LM's.
+    c.software = "pytorch_fsdp";
+    notes.push_back("software: pytorch_fsdp (the entry's sharding is PyTorch FSDP)");
   }
   c.accelerator = acc->id;
   c.gpus = *gpus;
@@ -425,6 +436,12 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   }
   if (!seq) return not_expressible("the sequence length is not given");
   c.seq_len = d.seq_len;
+  // llm-foundry sizes MPT's learned position table to the run's max_seq_len (its pretraining
+  // yamls set model.max_seq_len: ${max_seq_len}), so a longer run has a longer table.
+  if (model_id.rfind("mpt_", 0) == 0 && c.seq_len > 2048) {
+    m.overrides.push_back({"model.max_seq_len", std::to_string(c.seq_len)});
+    notes.push_back("model.max_seq_len = " + std::to_string(c.seq_len) + " (llm-foundry ties the position table to the run's sequence length)");
+  }
 
   // Parallelism.
   const Node* par = at(e, "parallel");
@@ -1028,6 +1045,7 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
     p.expected = number_of(entry.find("value"));
     const PublishedMapping m = map_published_entry(entry, zoo_);
     p.notes = m.notes;
+    p.overrides = m.overrides;
     if (!m.expressible) {
       p.status = PointStatus::kNotExpressible;
       p.reason = m.reason;

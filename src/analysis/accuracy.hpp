@@ -121,6 +121,7 @@ struct PublishedMapping {
   // The micro-batch is not given and there is no pipeline to trade it against: take the largest
   // that fits and divides the per-rank batch, as a practitioner tunes it.
   bool largest_micro_batch = false;
+  std::vector<spec::Override> overrides;   // applied to the scenario (e.g. a model key the run changed)
 };
 PublishedMapping map_published_entry(const spec::Node& entry, const spec::Zoo& zoo);
 

@@ -30,6 +30,9 @@ TEST_CASE("count_params equals the exact published count of checkpoint-verified 
       {"llama2_13b", 13'015'864'320.0},   {"llama2_70b", 68'976'648'192.0},   {"llama3_8b", 8'030'261'248.0},
       {"llama3_70b", 70'553'706'496.0},   {"llama3_405b", 405'853'388'800.0}, {"mistral_7b", 7'241'732'096.0},
       {"mixtral_8x7b", 46'702'792'704.0}, {"qwen2_5_7b", 7'615'616'512.0},    {"resnet50", 25'557'032.0},
+      // NumParams of llm-foundry's MPT Training Benchmarks table at 2048 tokens (commit 061f2c7c).
+      {"mpt_125m", 125'311'488.0},        {"mpt_3b", 2'651'837'440.0},        {"mpt_7b", 6'658'859'008.0},
+      {"mpt_13b", 12'853'954'560.0},      {"mpt_30b", 29'975'214'080.0},      {"mpt_70b", 64'862'437'376.0},
   };
   for (const auto& r : rows) {
     CAPTURE(r.id);
