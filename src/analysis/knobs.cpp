@@ -217,12 +217,12 @@ std::optional<double> parse_knob_value(const Knob& k, std::string_view text, std
   } else {
     const UnitParse p = parse_quantity_text(text);
     if (!p.value) {
-      error = "expected a " + dimension_name(k.dimension) + " for " + k.path + " (in " + k.unit + " or with a prefix), got \"" +
+      error = "expected " + dimension_name(k.dimension) + " for " + k.path + " (in " + k.unit + " or with a prefix), got \"" +
               std::string(text) + "\"" + (p.error ? ": " + p.error->message : "");
       return std::nullopt;
     }
     if (!(p.value->dimension == k.dimension)) {
-      error = "expected a " + dimension_name(k.dimension) + " for " + k.path + ", got a " + dimension_name(p.value->dimension) +
+      error = "expected " + dimension_name(k.dimension) + " for " + k.path + ", got " + dimension_name(p.value->dimension) +
               " (\"" + std::string(text) + "\")";
       return std::nullopt;
     }
@@ -233,7 +233,8 @@ std::optional<double> parse_knob_value(const Knob& k, std::string_view text, std
     return std::nullopt;
   }
   if (!(v >= k.min && v <= k.max) || !std::isfinite(v)) {
-    error = k.path + " = \"" + std::string(text) + "\" is out of range (at least " + (k.min <= 1e-300 ? std::string("> 0") : knob_value_text(k, k.min)) + ")";
+    error = k.path + " = \"" + std::string(text) + "\" is out of range: " +
+            (k.min <= 1e-300 ? std::string("it must be above 0") : "at least " + knob_value_text(k, k.min));
     if (k.max < 1e299) error += " and at most " + knob_value_text(k, k.max);
     return std::nullopt;
   }
