@@ -46,6 +46,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_accuracy_command(app, ctx);
   add_import_hf_command(app, ctx);
   add_plan_command(app, ctx);
+  add_sweep_command(app, ctx);
+  add_sensitivity_command(app, ctx);
+  add_compare_command(app, ctx);
+  add_synthesize_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
