@@ -46,6 +46,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_accuracy_command(app, ctx);
   add_import_hf_command(app, ctx);
   add_plan_command(app, ctx);
+  add_calibrate_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
