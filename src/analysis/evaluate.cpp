@@ -116,7 +116,9 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   const double others = mem.workspace_bytes + transient_fixed + per_seq * b;
   if (weights + others > mem.capacity_bytes) {
     double host_bw = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() : 0.0;
-    if (acc.efficiency.host_link) {
+    if (const auto* cal = acc.calibrated ? acc.calibrated->host_link_at("h2d_pinned") : nullptr; cal != nullptr && cal->bandwidth > 0.0) {
+      host_bw = cal->bandwidth;   // measured pinned host-to-device rate of large copies
+    } else if (acc.efficiency.host_link) {
       host_bw *= *acc.efficiency.host_link;
     } else {
       e.warnings.push_back(acc.name + " has no efficiency.host_link: weights stream at the nominal host-link bandwidth");

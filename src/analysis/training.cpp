@@ -87,6 +87,7 @@ void shard(workload::Operator& op, double tp, bool sequence_parallel) {
   if (!split) return;
   op.flops /= tp;
   op.bytes /= tp;
+  op.gemm_n /= tp;   // column-parallel view of the split (a calibrated GEMM is looked up by shape)
 }
 
 // A stage's operators split by pipeline step: forward (F), backward with recomputation (B), and
@@ -468,7 +469,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     // link, and the CPU runs Adam, memory-bound on the host DRAM (fp32 weight, m and v read and
     // written, the gradient read: 28 B per parameter), each accelerator with its share of the node's
     // DRAM bandwidth.
-    const double link = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() * acc.efficiency.host_link.value_or(1.0) : 0.0;
+    double link = acc.host_link_bandwidth ? acc.host_link_bandwidth->si() * acc.efficiency.host_link.value_or(1.0) : 0.0;
+    if (const auto* cal = acc.calibrated ? acc.calibrated->host_link_at("h2d_pinned") : nullptr; cal != nullptr && cal->bandwidth > 0.0) {
+      link = cal->bandwidth;   // measured pinned host-to-device rate of large copies
+    }
     const double transfer = link > 0.0 ? opt_params * (g + a) / link : 0.0;
     double cpu = 0.0;
     if (s.system.node && s.system.node->host_memory_bandwidth) {

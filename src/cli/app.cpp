@@ -50,6 +50,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_sensitivity_command(app, ctx);
   add_compare_command(app, ctx);
   add_synthesize_command(app, ctx);
+  add_calibrate_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -32,6 +32,7 @@ struct Context {
 };
 
 void add_accuracy_command(CLI::App& app, Context& ctx);
+void add_calibrate_command(CLI::App& app, Context& ctx);
 void add_analyze_command(CLI::App& app, Context& ctx);
 void add_import_hf_command(CLI::App& app, Context& ctx);
 void add_plan_command(CLI::App& app, Context& ctx);

@@ -4,6 +4,8 @@
 // (doc/PERFORMANCE.md; CALIBRATION.md 1.1).
 #include "solvers/collectives.hpp"
 
+#include "solvers/calibrated.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -138,7 +140,8 @@ double time_of(Collective op, Algorithm a, double bytes, const system::GroupPath
         case Algorithm::kHierarchical: return s.m > 1 && s.k > 1 ? hierarchical_all_reduce(s, bytes) : kInf;
         case Algorithm::kNvls: return g.in_switch_reduction && s.k > 1 ? nvls_all_reduce(s, g, bytes) : kInf;
         case Algorithm::kSharp: return g.in_network_reduction && s.m > 1 ? sharp_all_reduce(s, bytes) : kInf;
-        case Algorithm::kDirect: return kInf;
+        case Algorithm::kDirect:
+        case Algorithm::kMeasured: return kInf;
       }
       return kInf;
     case Collective::kAllGather:
@@ -187,6 +190,7 @@ const char* algorithm_name(Algorithm a) {
     case Algorithm::kNvls: return "nvls";
     case Algorithm::kSharp: return "sharp";
     case Algorithm::kDirect: return "direct";
+    case Algorithm::kMeasured: return "measured";
   }
   return "";
 }
@@ -209,6 +213,11 @@ double bus_factor(Collective op, long long n) {
 
 CollectiveCost collective(Collective op, double bytes, const system::GroupPath& g) {
   if (g.size <= 1 || bytes <= 0) return {};
+  if (g.calibrated) {
+    if (const auto t = calibrated_collective_time(*g.calibrated, collective_name(op), bytes, g.size, g.nodes)) {
+      return finish(op, Algorithm::kMeasured, *t, bytes, g);
+    }
+  }
   Algorithm best = op == Collective::kAllToAll || op == Collective::kSendRecv ? Algorithm::kDirect : Algorithm::kRing;
   double best_t = kInf;
   for (const Algorithm a : kAll) {

@@ -9,7 +9,8 @@
 namespace mlsim::solvers {
 
 enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kBroadcast, kSendRecv };
-enum class Algorithm { kRing, kTree, kHierarchical, kNvls, kSharp, kDirect };
+// kMeasured: the node's calibrated curve for this op and group size (solvers/calibrated.hpp).
+enum class Algorithm { kRing, kTree, kHierarchical, kNvls, kSharp, kDirect, kMeasured };
 
 const char* collective_name(Collective c);
 const char* algorithm_name(Algorithm a);
@@ -27,7 +28,8 @@ double bus_factor(Collective op, long long n);
 
 // `bytes` is the buffer as nccl-tests counts it: all-reduce and broadcast the whole buffer,
 // all-gather the output, reduce-scatter the input, all-to-all the send buffer, send/recv the message.
-// A group of one rank costs nothing.
+// A group of one rank costs nothing. A group whose node carries a calibrated curve of `op` (the
+// same group size and node count, or a single-node group of another size) takes the measured time.
 CollectiveCost collective(Collective op, double bytes, const system::GroupPath& g);
 CollectiveCost collective_with(Collective op, Algorithm algorithm, double bytes, const system::GroupPath& g);
 

@@ -26,6 +26,12 @@ Rates achieved_rates(const spec::AcceleratorSpec& a) {
   // precision, so only the activations' precision needs a peak.
   r.memory_bandwidth = a.memory_bandwidth.si() * a.efficiency.memory;
   for (const auto& [flops, fraction] : a.efficiency.gemm_size) r.gemm_size.emplace_back(std::log(flops), fraction);
+  if (a.calibrated) {
+    auto c = std::make_shared<Rates::Calibrated>();
+    for (const auto& g : a.calibrated->gemm) c->gemm[static_cast<std::size_t>(g.precision)].emplace(g);
+    if (const auto* copy = a.calibrated->memory_at("copy")) c->memory = *copy;
+    r.calibrated = std::move(c);
+  }
   return r;
 }
 
@@ -41,8 +47,41 @@ double gemm_size_factor(const Rates& r, double flops) {
   return c[i - 1].second + w * (c[i].second - c[i - 1].second);
 }
 
+namespace {
+
+// A calibrated GEMM: the measured time of its shape (an equal-FLOP cube when the workload gave
+// none), scaled by its FLOPs over that shape's (backward passes are two GEMMs of the forward's size).
+std::optional<double> calibrated_gemm_s(const workload::Operator& op, const Rates& r) {
+  if (!r.calibrated || op.op_class != workload::OpClass::kGemm || op.flops <= 0.0) return std::nullopt;
+  const auto& table = r.calibrated->gemm[static_cast<std::size_t>(op.precision)];
+  if (!table) return std::nullopt;
+  double m = op.gemm_m, n = op.gemm_n, k = op.gemm_k;
+  if (m < 1.0 || n < 1.0 || k < 1.0) m = n = k = std::max(1.0, std::cbrt(op.flops / 2.0));
+  return table->time(m, n, k) * op.flops / (2.0 * m * n * k);
+}
+
+}  // namespace
+
 std::optional<OpTime> time_operator(const workload::Operator& op, const Rates& r) {
   const auto i = static_cast<std::size_t>(op.precision);
+  if (r.calibrated) {
+    OpTime t;
+    const auto g = calibrated_gemm_s(op, r);
+    if (g) {
+      t.compute_s = *g;
+    } else {
+      const auto nominal = time_operator(op, Rates{r.gemm, r.attention, r.vector, r.memory_bandwidth, r.gemm_size, nullptr});
+      if (!nominal) return std::nullopt;
+      t.compute_s = nominal->compute_s;
+      t.memory_s = nominal->memory_s;
+    }
+    if (r.calibrated->memory) {
+      t.memory_s = size_curve_time(*r.calibrated->memory, op.bytes);
+    } else if (g) {
+      t.memory_s = r.memory_bandwidth > 0.0 ? op.bytes / r.memory_bandwidth : 0.0;
+    }
+    return t;
+  }
   double rate = 0.0;
   switch (op.op_class) {
     case workload::OpClass::kGemm: rate = r.gemm[i] * gemm_size_factor(r, op.flops); break;

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "solvers/calibrated.hpp"
 #include "spec/hardware.hpp"
 #include "workload/operator.hpp"
 
@@ -24,6 +26,12 @@ struct Rates {
   double memory_bandwidth = 0.0;                     // B/s achieved
   // GEMM size effect: (ln FLOPs, fraction of the large-GEMM rate), ascending (empty: none).
   std::vector<std::pair<double, double>> gemm_size;
+  // Measured curves of a calibrated accelerator (null: the nominal figures above, unchanged).
+  struct Calibrated {
+    std::array<std::optional<GemmTable>, kPrecisionCount> gemm;   // GEMM time by shape
+    std::optional<spec::SizeCurve> memory;                       // HBM time by traffic (the copy curve)
+  };
+  std::shared_ptr<const Calibrated> calibrated;
 };
 
 // The fraction of the large-GEMM rate that a GEMM of `flops` FLOPs reaches (1 without a curve).

@@ -138,6 +138,7 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
     if (const Node* curve = m.get("gemm_size")) read_gemm_size(*curve, d, a.efficiency);
     m.finish();
   }
+  if (const Node* cal = r.get("calibrated")) a.calibrated = read_calibrated_accelerator(*cal, d);
   r.finish();
   return a;
 }
@@ -187,6 +188,7 @@ NodeSpec read_node(const Node& n, Diagnostics& d) {
     s.power_overhead = m.quantity<Watts>("overhead", "3.7 kW", Need::kRequired, true).value_or(Watts(0.0));
     m.finish();
   }
+  if (const Node* cal = r.get("calibrated")) s.calibrated = read_calibrated_node(*cal, d);
   r.finish();
   return s;
 }

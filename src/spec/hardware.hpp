@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "spec/calibrated.hpp"
 #include "spec/precision.hpp"
 #include "spec/reader.hpp"
 
@@ -43,6 +44,7 @@ struct AcceleratorSpec {
   std::optional<Usd> purchase_price;
   std::optional<UsdPerSecond> rental_price;
   Efficiency efficiency;
+  std::optional<CalibratedAccelerator> calibrated;   // measured curves (mlsim calibrate); nominal figures stay as they are
 
   [[nodiscard]] std::optional<FlopsPerSecond> peak_at(Precision p) const { return peak[static_cast<std::size_t>(p)]; }
 
@@ -70,6 +72,7 @@ struct NodeSpec {
   std::optional<BytesPerSecond> host_memory_bandwidth;   // the node's DRAM, all sockets
   std::optional<BytesPerSecond> storage_bandwidth;
   Watts power_overhead{0.0};
+  std::optional<CalibratedNode> calibrated;   // measured collective curves (mlsim calibrate)
 
   friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
 };

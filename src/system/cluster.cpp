@@ -143,6 +143,7 @@ struct Cluster::Impl {
   double scale_up_efficiency = 1.0, nic_efficiency = 1.0, in_switch_efficiency = 1.0;
   bool in_switch = false, sharp = false;
   double in_switch_latency = 0.0, base_latency = 0.0;
+  std::shared_ptr<const spec::CalibratedNode> calibrated;   // the node's measured collective curves
 
   mutable std::mutex mutex;
   mutable std::map<std::pair<long long, long long>, GroupPath> cache;
@@ -152,7 +153,7 @@ struct Cluster::Impl {
       : g(o.g), count(o.count), per_node(o.per_node), node_count(o.node_count), slice_domain(o.slice_domain),
         nic_of(o.nic_of), nics_per_node(o.nics_per_node), nic_table(o.nic_table), below(o.below), scale_up_efficiency(o.scale_up_efficiency), nic_efficiency(o.nic_efficiency),
         in_switch_efficiency(o.in_switch_efficiency), in_switch(o.in_switch), sharp(o.sharp),
-        in_switch_latency(o.in_switch_latency), base_latency(o.base_latency) {
+        in_switch_latency(o.in_switch_latency), base_latency(o.base_latency), calibrated(o.calibrated) {
     const std::lock_guard<std::mutex> lock(o.mutex);
     cache = o.cache;
   }
@@ -200,6 +201,7 @@ Cluster Cluster::build(const spec::SystemSpec& s) {
     m.in_switch = node->in_switch_reduction && kind == "nvswitch";
     m.in_switch_latency = node->in_switch_latency ? node->in_switch_latency->si() : 0.0;
     m.base_latency = node->collective_base_latency ? node->collective_base_latency->si() : 0.0;
+    if (node->calibrated) m.calibrated = std::make_shared<const spec::CalibratedNode>(*node->calibrated);
   }
 
   // Accelerators first, so that vertex r is rank r.
@@ -317,6 +319,7 @@ GroupPath Cluster::Impl::compute(long long size, long long stride) const {
   GroupPath p;
   p.size = size;
   p.base_latency = base_latency;
+  p.calibrated = calibrated;
   if (size <= 1) return p;
   stride = std::max<long long>(1, stride);
   // Members of the group that holds rank 0: 0, stride, ..., wrapped into the cluster.

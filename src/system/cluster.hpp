@@ -32,6 +32,8 @@ struct GroupPath {
   double in_switch_bandwidth = 0.0;   // B/s per rank per direction of an in-switch (NVLS) reduction; 0 without one
   double in_switch_latency = 0.0;     // s: extra fixed latency of one in-switch reduction call
   double base_latency = 0.0;          // s: fixed cost of one collective call (node collectives.base_latency)
+  // Added with calibration: the node's measured collective curves (null: nominal model only).
+  std::shared_ptr<const spec::CalibratedNode> calibrated;
 };
 
 class Cluster {

@@ -29,6 +29,9 @@ struct Operator {
   // replicated unless sequence parallelism splits it along the sequence (norms, residuals,
   // dropout; Korthikanti et al. 2022).
   enum class Split : unsigned char { kTensor, kSequence, kNone } split = Split::kNone;
+  // GEMMs: the shape of one forward GEMM, tokens x (k -> n) (0 when unknown). Only calibrated
+  // accelerators look at it (a measured GEMM time by shape, solvers/calibrated.hpp).
+  double gemm_m = 0.0, gemm_n = 0.0, gemm_k = 0.0;
 };
 
 using OperatorList = std::vector<Operator>;

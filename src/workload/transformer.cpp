@@ -26,7 +26,8 @@ struct Builder {
   void gemm(const char* name, double count, double tokens, double k, double n, double weight_bytes_per_element) {
     const double flops = 2.0 * tokens * k * n;
     const double bytes = k * n * weight_bytes_per_element + tokens * (k + n) * a;
-    out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations, Operator::Split::kTensor});
+    out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations, Operator::Split::kTensor,
+                   tokens, n, k});
   }
   void elementwise(const char* name, double count, double elements_read, double elements_written, double flops_per_element,
                    double kernels = 1.0) {
