@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "spec/operations_spec.hpp"
 #include "spec/precision.hpp"
 #include "spec/reader.hpp"
 
@@ -70,6 +71,7 @@ struct NodeSpec {
   std::optional<BytesPerSecond> host_memory_bandwidth;   // the node's DRAM, all sockets
   std::optional<BytesPerSecond> storage_bandwidth;
   Watts power_overhead{0.0};
+  std::optional<NodeReliability> reliability;      // per-component failure rates (spec/operations_spec.hpp)
 
   friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
 };
