@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlsim::analysis {
@@ -57,10 +58,45 @@ struct InferenceReport {
   bool samples = false;    // CNNs: throughput in images/s
 };
 
+// Keys of `ops` that the scenario's `operations:` section adds (docs/operations.md).
+struct OpsDetail {
+  std::string power_model;                 // "utilization" or "tdp"
+  double accelerator_utilization = 1;      // busy fraction driving the power curve
+  double accelerator_power_w = 0, node_overhead_w = 0;   // per accelerator
+  std::optional<double> energy_per_step_j, energy_per_token_j;
+  double embodied_per_accelerator_kg = 0;
+  double carbon_price_usd = 0;             // carbon_kg x price
+  std::string cost_model;                  // "rental" or "ownership"
+  double capital_usd = 0, maintenance_usd = 0, facility_usd = 0, electricity_usd = 0;
+  std::optional<double> usd_per_step;
+  std::optional<double> tco_usd;           // ownership over operations.cost.tco_duration
+  std::optional<double> queue_wait_md1_s, queue_wait_mmc_s, queue_wait_probability;
+  std::optional<double> chinchilla_params, chinchilla_tokens, tokens_per_param;
+};
+
 struct OpsReport {
   double duration_s = 0, gpu_hours = 0, energy_j = 0, it_energy_j = 0, operational_carbon_kg = 0, embodied_carbon_kg = 0,
          carbon_kg = 0, water_l = 0, cost_usd = 0;
   std::optional<double> usd_per_million_tokens;
+  std::optional<OpsDetail> detail;
+};
+
+// Failures, checkpoints and restarts of a training run (solvers/reliability).
+struct ReliabilityReport {
+  double nodes = 0, node_mtbf_s = 0, cluster_mtbf_s = 0, weibull_shape = 1, p_interval_without_failure = 1;
+  std::string checkpoint_mode;
+  double checkpoint_bytes = 0, checkpoint_write_s = 0, checkpoint_restore_s = 0, checkpoint_stall_s = 0;
+  double young_daly_interval_s = 0, checkpoint_interval_s = 0, restart_s = 0;
+  double work_s = 0, wall_s = 0, goodput = 1, interruptions = 0, checkpoints = 0, checkpoint_total_s = 0,
+         restart_total_s = 0, lost_work_s = 0;
+  std::vector<std::pair<std::string, double>> interruptions_by_component;
+};
+
+// The input pipeline against the accelerators' demand, per node (solvers/data_pipeline).
+struct DataPipelineReport {
+  double demand_samples_per_s = 0, supply_samples_per_s = 0, storage_samples_per_s = 0, network_samples_per_s = 0,
+         decode_samples_per_s = 0, workers = 0, gpu_utilization = 1;
+  std::string limiter, storage;
 };
 
 struct Estimate {
@@ -75,6 +111,8 @@ struct Estimate {
   std::optional<TrainingReport> training;
   std::optional<InferenceReport> inference;
   std::optional<OpsReport> ops;
+  std::optional<ReliabilityReport> reliability;
+  std::optional<DataPipelineReport> data_pipeline;
   std::vector<std::string> warnings;
 };
 

@@ -7,7 +7,9 @@
 #include <cmath>
 
 #include "analysis/evaluate.hpp"
+#include "analysis/data_feed.hpp"
 #include "analysis/operations.hpp"
+#include "analysis/reliability.hpp"
 #include "analysis/pricing.hpp"
 #include "analysis/walls.hpp"
 #include "core/text.hpp"
@@ -603,9 +605,23 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                        o.detail ? format_double(pp, 3) + " stages, " + format_double(micro, 5) + " micro-batches" : ""});
   }
   add_capacity_wall(e, o.detail);
+  apply_data_pipeline(s, tr, e, o.detail);
   if (s.duration || tr.time_to_train_s) {
-    const double duration = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
-    e.ops = operations(s, duration, tr.tokens_per_s * duration, e.warnings);
+    const double work = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
+    const double total_params = cnn ? shape.params : params.total;
+    double duration = work;
+    // Failures, checkpoints and restarts stretch the run (analysis/reliability).
+    if (wants_reliability(s)) {
+      e.reliability = reliability(s, work, total_params, e.warnings);
+      if (e.reliability) duration = e.reliability->wall_s;
+    }
+    OpsContext ctx;
+    ctx.utilization = tr.step_time_s > 0 ? std::min(1.0, tr.compute_s / tr.step_time_s) : 1.0;
+    ctx.step_s = tr.step_time_s;
+    ctx.model_flops = tr.model_flops_per_step * work / std::max(tr.step_time_s, 1e-300);
+    ctx.params = total_params;
+    if (!cnn) ctx.trained_tokens = tr.tokens_per_s * work;
+    e.ops = operations(s, duration, tr.tokens_per_s * work, e.warnings, ctx);
   }
   e.training = tr;
 }

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnostics.hpp"
+#include "report/operations_json.hpp"
 #include "report/report.hpp"
 
 namespace mlsim::report {
@@ -104,8 +105,11 @@ std::string to_json(const analysis::Estimate& e, int indent) {
                {"water_l", finite(o.water_l, "water_l")},
                {"cost_usd", finite(o.cost_usd, "cost_usd")}};
     if (o.usd_per_million_tokens) oj["usd_per_million_tokens"] = finite(*o.usd_per_million_tokens, "usd_per_million_tokens");
+    if (o.detail) add_ops_detail(oj, *o.detail);
     j["ops"] = oj;
   }
+  if (e.reliability) j["reliability"] = reliability_json(*e.reliability);
+  if (e.data_pipeline) j["data_pipeline"] = data_pipeline_json(*e.data_pipeline);
   j["warnings"] = e.warnings;
   return j.dump(indent) + "\n";
 }

@@ -68,6 +68,22 @@ std::string to_table(const analysis::Estimate& e) {
     if (o.usd_per_million_tokens) out << " (" << format_double(*o.usd_per_million_tokens, 4) << " USD per million tokens)";
     out << "\n";
   }
+  if (e.reliability) {
+    const auto& r = *e.reliability;
+    out << "\nreliability (" << format_double(r.nodes, 6) << " nodes)\n";
+    out << "  cluster MTBF " << format_seconds(r.cluster_mtbf_s) << " (node " << format_seconds(r.node_mtbf_s) << "), "
+        << format_double(r.interruptions, 4) << " interruptions, goodput " << pct(r.goodput) << ", wall "
+        << format_seconds(r.wall_s) << " for " << format_seconds(r.work_s) << " of work\n";
+    out << "  checkpoint " << format_bytes(r.checkpoint_bytes) << " (" << r.checkpoint_mode << ", write "
+        << format_seconds(r.checkpoint_write_s) << ", stall " << format_seconds(r.checkpoint_stall_s) << ") every "
+        << format_seconds(r.checkpoint_interval_s) << " (Young-Daly " << format_seconds(r.young_daly_interval_s) << ")\n";
+  }
+  if (e.data_pipeline) {
+    const auto& d = *e.data_pipeline;
+    out << "\ndata pipeline: " << format_double(d.supply_samples_per_s, 5) << " samples/s per node supplied ("
+        << d.limiter << "-bound) vs " << format_double(d.demand_samples_per_s, 5) << " consumed: accelerators fed "
+        << pct(d.gpu_utilization) << "\n";
+  }
   if (!e.operators.empty()) {
     out << "\noperators (per instance)\n  " << pad("name", 20) << pad("phase", 11) << pad("count", 8) << pad("FLOPs", 13)
         << pad("bytes", 13) << pad("time", 12) << "bound\n";

@@ -183,6 +183,7 @@ NodeSpec read_node(const Node& n, Diagnostics& d) {
     s.storage_bandwidth = m.quantity<BytesPerSecond>("storage_bandwidth", "25 GB/s");
     m.finish();
   }
+  if (const Node* rel = r.get("reliability")) s.reliability = read_node_reliability(*rel, d);
   if (const Node* pw = r.get("power")) {
     MapReader m(pw, d, "node.power");
     s.power_overhead = m.quantity<Watts>("overhead", "3.7 kW", Need::kRequired, true).value_or(Watts(0.0));

@@ -11,6 +11,7 @@
 
 #include "core/units.hpp"
 #include "spec/calibrated.hpp"
+#include "spec/operations_spec.hpp"
 #include "spec/precision.hpp"
 #include "spec/reader.hpp"
 
@@ -73,6 +74,7 @@ struct NodeSpec {
   std::optional<BytesPerSecond> storage_bandwidth;
   Watts power_overhead{0.0};
   std::optional<CalibratedNode> calibrated;   // measured collective curves (mlsim calibrate)
+  std::optional<NodeReliability> reliability;      // per-component failure rates (spec/operations_spec.hpp)
 
   friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
 };

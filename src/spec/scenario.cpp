@@ -417,6 +417,9 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
     s.duration = o.quantity<Seconds>("duration", "30 d");
     o.finish();
   }
+  if (const Node* rel = r.get("reliability")) s.reliability = read_reliability_spec(*rel, diags);
+  if (const Node* op = r.get("operations")) s.operations = read_operations_spec(*op, diags);
+  if (const Node* data = r.get("data")) s.data = read_data_spec(*data, diags);
   r.finish();
   if (diags.has_errors()) return std::nullopt;
   s.tree = std::move(root);

@@ -94,6 +94,9 @@ struct Scenario {
   std::optional<TrainingSpec> training;
   std::optional<InferenceSpec> inference;
   std::optional<Seconds> duration;       // ops.duration
+  std::optional<ReliabilitySpec> reliability;   // reliability: (spec/operations_spec.hpp)
+  std::optional<OperationsSpec> operations;     // operations:
+  std::optional<DataSpec> data;                 // data:
   Node tree;                             // the composed tree, with every value's origin
 };
 

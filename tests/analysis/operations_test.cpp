@@ -1,0 +1,218 @@
+// The operations model on whole scenarios: the reliability section (cluster MTBF, checkpoint size
+// and write time, goodput, wall time), the power curve and carbon of the `operations:` section,
+// monotonicity of cost and carbon, and the data wall. Hardware and site figures come from the zoo.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "analysis/evaluate.hpp"
+#include "spec/hardware.hpp"
+#include "workload/params.hpp"
+#include "../support.hpp"
+
+namespace mlsim {
+namespace {
+
+analysis::Estimate run(const std::string& yaml, const std::vector<spec::Override>& overrides = {}) {
+  Diagnostics d;
+  const auto s = test::scenario_from_text(yaml, d, overrides);
+  std::string problems;
+  for (const auto& x : d.all()) problems += x.message + "\n";
+  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
+  analysis::Evaluator ev;
+  return ev.evaluate(*s);
+}
+
+const std::string kLlama70b = R"(schema_version: 1
+kind: scenario
+name: ops test
+system: {accelerator: h100_sxm, count: 64, node: dgx_h100, fabric: ib_ndr400_fat_tree, site: us_iowa}
+software: megatron
+model: llama3_70b
+training:
+  seq_len: 8192
+  global_batch: 64
+  micro_batch: 1
+  precision: bf16
+  parallelism: {tp: 8, pp: 4, dp: 2, schedule: 1f1b}
+  recompute: selective
+  tokens: 20e9
+)";
+
+const analysis::Wall* wall(const analysis::Estimate& e, const std::string& name) {
+  for (const auto& w : e.walls) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("reliability of Llama 3 70B on 8 DGX H100 nodes: MTBF / nodes, 14 bytes per parameter, storage at 25 GB/s per node") {
+  const auto e = run(kLlama70b);
+  REQUIRE(e.reliability.has_value());
+  REQUIRE(e.training.has_value());
+  const auto& r = *e.reliability;
+  CHECK(r.nodes == 8.0);
+  CHECK(r.node_mtbf_s / 3600.0 == doctest::Approx(2654208.0 / 419.0).epsilon(0.001));
+  CHECK(r.cluster_mtbf_s == doctest::Approx(r.node_mtbf_s / 8.0));
+  const double params = workload::count_params(test::zoo_model("llama3_70b")).total;
+  CHECK(r.checkpoint_bytes == doctest::Approx(params * 14.0));   // bf16 weights + fp32 master + Adam m, v
+  CHECK(r.checkpoint_write_s == doctest::Approx(params * 14.0 / (8.0 * 25e9)));
+  CHECK(r.checkpoint_mode == "sync");
+  CHECK(r.checkpoint_stall_s == doctest::Approx(r.checkpoint_write_s));
+  CHECK(r.young_daly_interval_s == doctest::Approx(std::sqrt(2.0 * r.checkpoint_stall_s * r.cluster_mtbf_s)));
+  CHECK(r.restart_s == doctest::Approx(600.0 + r.checkpoint_restore_s));
+  CHECK(r.work_s == doctest::Approx(*e.training->time_to_train_s));
+  CHECK(r.goodput > 0.0);
+  CHECK(r.goodput < 1.0);
+  CHECK(r.wall_s == doctest::Approx(r.work_s / r.goodput));
+  CHECK(r.interruptions == doctest::Approx(r.wall_s / r.cluster_mtbf_s));
+  double by_component = 0.0;
+  for (const auto& [name, v] : r.interruptions_by_component) by_component += v;
+  CHECK(by_component == doctest::Approx(r.interruptions).epsilon(1e-9));
+  // The operations section bills the wall time including failures.
+  REQUIRE(e.ops.has_value());
+  CHECK(e.ops->duration_s == doctest::Approx(r.wall_s));
+}
+
+TEST_CASE("reliability keys: node_mtbf override, async checkpoint, fixed interval") {
+  const auto e = run(kLlama70b + "reliability: {node_mtbf: 1000 h, restart: 5 min, checkpoint: {mode: async, interval: 30 min}}\n");
+  REQUIRE(e.reliability.has_value());
+  const auto& r = *e.reliability;
+  CHECK(r.node_mtbf_s == doctest::Approx(1000.0 * 3600.0));
+  CHECK(r.cluster_mtbf_s == doctest::Approx(125.0 * 3600.0));
+  CHECK(r.checkpoint_mode == "async");
+  CHECK(r.checkpoint_stall_s < r.checkpoint_write_s);
+  CHECK(r.checkpoint_interval_s == doctest::Approx(1800.0));
+  CHECK(r.interruptions_by_component.empty());
+  // A worse MTBF costs goodput.
+  const auto better = run(kLlama70b + "reliability: {node_mtbf: 100000 h, restart: 5 min, checkpoint: {mode: async, interval: 30 min}}\n");
+  CHECK(better.reliability->goodput > r.goodput);
+}
+
+TEST_CASE("a reliability section with an unknown key is an error at its line") {
+  Diagnostics d;
+  const auto s = test::scenario_from_text(kLlama70b + "reliability: {node_mtbf: 1000 h, checkpont: {mode: async}}\n", d);
+  CHECK_FALSE(s.has_value());
+  REQUIRE(d.has_errors());
+  CHECK(d.all().front().message.find("checkpont") != std::string::npos);
+}
+
+TEST_CASE("operations section: energy = (curve power + node share) x n x time x PUE, carbon = energy x intensity") {
+  const auto e = run(kLlama70b + "operations: {power: utilization, embodied_carbon: 2500 kgCO2, lifetime: 1826 d, carbon_price_usd_per_tonne: 100}\n");
+  REQUIRE(e.ops.has_value());
+  REQUIRE(e.ops->detail.has_value());
+  const auto& o = *e.ops;
+  const auto& d = *o.detail;
+  const double u = e.training->compute_s / e.training->step_time_s;
+  CHECK(d.accelerator_utilization == doctest::Approx(u));
+  CHECK(d.accelerator_power_w == doctest::Approx(75.0 + (700.0 - 75.0) * u));   // h100_sxm idle and TDP
+  CHECK(d.node_overhead_w == doctest::Approx(4600.0 / 8.0));                     // dgx_h100 overhead
+  CHECK(o.energy_j == doctest::Approx(64.0 * (d.accelerator_power_w + d.node_overhead_w) * o.duration_s * 1.56));
+  CHECK(o.operational_carbon_kg == doctest::Approx(o.energy_j / 3.6e6 * 0.41272));
+  CHECK(o.embodied_carbon_kg == doctest::Approx(64.0 * 2500.0 * o.duration_s / (1826.0 * 86400.0)));
+  CHECK(o.carbon_kg == doctest::Approx(o.operational_carbon_kg + o.embodied_carbon_kg));
+  CHECK(d.carbon_price_usd == doctest::Approx(o.carbon_kg / 1000.0 * 100.0));
+  CHECK(o.cost_usd == doctest::Approx(64.0 * 2.99 * o.duration_s / 3600.0 + d.carbon_price_usd));
+  REQUIRE(d.energy_per_step_j.has_value());
+  CHECK(*d.energy_per_step_j == doctest::Approx(o.energy_j * e.training->step_time_s / o.duration_s));
+  CHECK(*d.energy_per_token_j == doctest::Approx(o.energy_j / 20e9));
+  for (const auto& w : e.warnings) CHECK(w.find("embodied carbon is not counted") == std::string::npos);
+}
+
+TEST_CASE("ownership cost and TCO") {
+  const auto e = run(kLlama70b + "operations: {cost: {model: ownership, maintenance_per_year: 0.05, facility: 0.1 USD/h, tco_duration: 365 d}}\n");
+  const auto& d = *e.ops->detail;
+  CHECK(d.cost_model == "ownership");
+  const double t = e.ops->duration_s;
+  CHECK(d.capital_usd == doctest::Approx(64.0 * 25000.0 * t / (5.0 * 365.0 * 86400.0)));
+  CHECK(e.ops->cost_usd == doctest::Approx(d.capital_usd + d.maintenance_usd + d.facility_usd + d.electricity_usd));
+  REQUIRE(d.tco_usd.has_value());
+  CHECK(*d.tco_usd == doctest::Approx(e.ops->cost_usd * 365.0 * 86400.0 / t));   // every term is linear in time
+}
+
+TEST_CASE("properties: cost and carbon grow with duration and GPU count; goodput stays in (0, 1]") {
+  const std::string base = R"(schema_version: 1
+kind: scenario
+name: monotonic
+system: {accelerator: h100_sxm, count: 16, node: dgx_h100, fabric: ib_ndr400_fat_tree}
+software: megatron
+model: llama3_8b
+training: {seq_len: 4096, global_batch: 64, micro_batch: 1, precision: bf16, parallelism: {tp: 8, dp: 2}}
+operations: {embodied_carbon: 2500 kgCO2}
+)";
+  double last_cost = 0, last_carbon = 0;
+  for (const char* days : {"1 d", "7 d", "30 d"}) {
+    const auto e = run(base, {{"ops", std::string("{duration: ") + days + "}"}});
+    REQUIRE(e.ops.has_value());
+    CHECK(e.ops->cost_usd > last_cost);
+    CHECK(e.ops->carbon_kg > last_carbon);
+    last_cost = e.ops->cost_usd;
+    last_carbon = e.ops->carbon_kg;
+    REQUIRE(e.reliability.has_value());
+    CHECK(e.reliability->goodput > 0.0);
+    CHECK(e.reliability->goodput <= 1.0);
+  }
+  last_cost = 0;
+  last_carbon = 0;
+  for (const char* dp : {"1", "2", "8", "32"}) {
+    const auto e = run(base, {{"ops", "{duration: 7 d}"},
+                              {"system.count", std::to_string(8 * std::stoi(dp))},
+                              {"training.parallelism.dp", dp},
+                              {"training.global_batch", std::to_string(32 * std::stoi(dp))}});
+    REQUIRE(e.ops.has_value());
+    CHECK(e.ops->cost_usd > last_cost);
+    CHECK(e.ops->carbon_kg > last_carbon);
+    last_cost = e.ops->cost_usd;
+    last_carbon = e.ops->carbon_kg;
+  }
+}
+
+TEST_CASE("data wall: 48 decode workers at 219 JPEG/s each cannot feed 8 A100s training ResNet-50") {
+  const std::string yaml = R"(schema_version: 1
+kind: scenario
+name: data wall
+system: {accelerator: a100_sxm_80gb, count: 8, node: dgx_a100}
+software: pytorch_eager
+model: resnet50
+training: {global_batch: 2048, micro_batch: 256, precision: fp16, parallelism: {dp: 8}}
+)";
+  const auto fast = run(yaml);
+  REQUIRE(fast.training.has_value());
+  const double demand = 2048.0 / fast.training->step_time_s;
+  const auto e = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219, workers: 48}\n");
+  REQUIRE(e.data_pipeline.has_value());
+  const auto& d = *e.data_pipeline;
+  CHECK(d.limiter == "decode");
+  CHECK(d.supply_samples_per_s == doctest::Approx(48.0 * 219.0));
+  CHECK(d.demand_samples_per_s == doctest::Approx(demand));
+  REQUIRE(demand > 48.0 * 219.0);   // the premise: the GPUs would eat more than the CPUs decode
+  CHECK(d.gpu_utilization == doctest::Approx(48.0 * 219.0 / demand));
+  CHECK(e.binding_wall == "data_pipeline");
+  REQUIRE(wall(e, "data_pipeline") != nullptr);
+  CHECK(wall(e, "data_pipeline")->binding);
+  CHECK(wall(fast, "data_pipeline") == nullptr);
+  // The step waits for data: 2048 images at 10,512/s; MFU falls by the same factor.
+  CHECK(e.training->step_time_s == doctest::Approx(2048.0 / (48.0 * 219.0)));
+  CHECK(e.training->mfu == doctest::Approx(fast.training->mfu * d.gpu_utilization));
+  // With every one of the DGX A100's 128 cores decoding, the wall moves or vanishes.
+  const auto all = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219}\n");
+  CHECK(all.data_pipeline->workers == 128.0);
+  CHECK(all.data_pipeline->gpu_utilization > d.gpu_utilization);
+}
+
+TEST_CASE("queue wait and compute-optimal sizes in the ops section") {
+  const auto e = run(kLlama70b + "operations: {queue: {utilization: 0.8, servers: 4, service_time: 24 h}}\n");
+  const auto& d = *e.ops->detail;
+  REQUIRE(d.queue_wait_md1_s.has_value());
+  CHECK(*d.queue_wait_md1_s == doctest::Approx(0.8 * 86400.0 / (2.0 * 0.2)));
+  REQUIRE(d.queue_wait_mmc_s.has_value());
+  CHECK(*d.queue_wait_mmc_s == doctest::Approx(*d.queue_wait_probability * 86400.0 / (4.0 * 0.2)));
+  REQUIRE(d.chinchilla_params.has_value());
+  REQUIRE(d.tokens_per_param.has_value());
+  CHECK(*d.tokens_per_param == doctest::Approx(20e9 / workload::count_params(test::zoo_model("llama3_70b")).total).epsilon(1e-6));
+}
+
+}  // namespace mlsim
