@@ -5,6 +5,8 @@
 
 #include "analysis/operations.hpp"
 #include "analysis/pricing.hpp"
+#include "analysis/serving.hpp"
+#include "solvers/collectives.hpp"
 #include "analysis/walls.hpp"
 #include "core/text.hpp"
 #include "solvers/launch_overhead.hpp"
@@ -24,11 +26,6 @@ std::string unsupported_reason(const spec::Scenario& s) {
     }
   }
   if (s.inference) {
-    const auto& p = s.inference->parallelism;
-    if (p.tp > 1 || p.pp > 1 || p.ep > 1) {
-      return "serving across accelerators (tp, pp, ep > 1) needs the multi-accelerator serving solver, which this "
-             "version does not have yet; data-parallel replicas (dp) are supported";
-    }
     if (s.inference->arrival_rate) {
       return "inference.arrival_rate needs the continuous-batching serving solver, which this version does not have "
              "yet; give a batch (a number or max)";
@@ -58,11 +55,12 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
   const Precision act = inf.precision.activations, wp = inf.precision.weights, kvp = inf.precision.kv_cache;
   const double prompt = static_cast<double>(inf.prompt_tokens), out = static_cast<double>(inf.output_tokens);
   if (!cnn) check_context(m, inf.prompt_tokens + inf.output_tokens, e);
-  const double replicas = static_cast<double>(inf.parallelism.dp);
-  if (s.system.count != inf.parallelism.tp * inf.parallelism.pp * inf.parallelism.dp) {
+  const auto& par = inf.parallelism;
+  const double replicas = static_cast<double>(par.dp);
+  const double tp = static_cast<double>(par.tp), pp = static_cast<double>(par.pp), ep = static_cast<double>(par.ep);
+  if (const std::string why = serving_layout_problem(s); !why.empty()) {
     e.feasible = false;
-    e.infeasible_reason = "system.count (" + std::to_string(s.system.count) + ") is not tp x pp x dp (" +
-                          std::to_string(inf.parallelism.tp * inf.parallelism.pp * inf.parallelism.dp) + ")";
+    e.infeasible_reason = why;
   }
   MemoryReport& mem = e.memory;
   mem.capacity_bytes = acc.memory_capacity.si();
@@ -81,9 +79,10 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     for (const auto& l : shape.convs) largest = std::max(largest, l.in_hw * l.in_hw * l.cin + l.out_hw * l.out_hw * l.cout);
     per_seq = largest * bytes_per_element(act);
   } else {
-    weights = workload::inference_weight_bytes(m, wp, act);
-    const double kv_token = workload::kv_cache_bytes_per_token(m, kvp);
-    ir.kv_cache_bytes_per_token = kv_token;
+    // One device's share of a replica split tp x pp (serving.hpp).
+    weights = serving_weight_bytes_per_device(m, wp, act, tp, pp, ep);
+    ir.kv_cache_bytes_per_token = workload::kv_cache_bytes_per_token(m, kvp);
+    const double kv_token = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
     const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
     const double ctx = window > 0.0 ? std::min(prompt + out, window) : prompt + out;
     kv_per_seq = kv_token * ctx;
@@ -169,6 +168,9 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     }
     add_time_walls(e, p, st, step, rates, peak ? peak->si() : 0.0, o.detail, "the batch");
   } else {
+    // A pipeline of pp stages keeps up to pp micro-batches of the batch in flight (vLLM's and
+    // TensorRT-LLM's pipeline parallelism): M = min(pp, batch) micro-batches of batch / M sequences.
+    const double micro = std::min(pp, b), mb = b / micro;
     // Prefill: the whole prompt of every sequence in one pass; logits for the last token only.
     workload::PassOptions po;
     po.phase = workload::Phase::kPrefill;
@@ -178,11 +180,15 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     po.flash_attention = s.software.flash_attention;
     po.write_kv_cache = true;
     po.lm_head_all_tokens = false;
-    workload::append_transformer_pass(m, {b, prompt, 0.0}, po, ops_);
+    workload::append_transformer_pass(m, {mb, prompt, 0.0}, po, ops_);
     const std::size_t prefill_end = ops_.size();
     // Decode: one token per sequence at the mean context of the output, prompt + output / 2.
     po.phase = workload::Phase::kDecode;
-    workload::append_transformer_pass(m, {b, 1.0, prompt + out / 2.0}, po, ops_);
+    workload::append_transformer_pass(m, {mb, 1.0, prompt + out / 2.0}, po, ops_);
+    if (par.tp > 1 || par.ep > 1) {
+      shard_for_serving(ops_, 0, prefill_end, m, tp, ep, mb * prompt, wp, act);
+      shard_for_serving(ops_, prefill_end, ops_.size(), m, tp, ep, mb, wp, act);
+    }
     const Priced pre = price_ops(ops_, 0, prefill_end, rates, rows);
     const Priced dec = price_ops(ops_, prefill_end, ops_.size(), rates, rows);
     if (pre.unsupported || dec.unsupported) {
@@ -192,11 +198,52 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
                             " peak for the activations' precision";
     }
     // Serving engines capture decode in CUDA graphs; prefill runs eagerly (vLLM's default).
-    const double chunks = chunk_tokens > 0.0 ? std::ceil(b * prompt / chunk_tokens) : 1.0;
-    const auto pre_t = solvers::sequence_time(pre.gpu_s, pre.kernels * chunks, launch_model(s, false));
-    const auto dec_t = solvers::sequence_time(dec.gpu_s, dec.kernels, launch_model(s, inf.cuda_graphs));
-    const double ttft = std::max(pre_t.total_s(), stream_s);
-    const double tpot = std::max(dec_t.total_s(), stream_s);
+    const double chunks = chunk_tokens > 0.0 ? std::ceil(mb * prompt / chunk_tokens) : 1.0;
+    // Communication of one forward step of `tokens` tokens (per micro-batch): per layer two TP
+    // all-reduces of the hidden states (Megatron-LM); in an MoE layer under EP the second becomes
+    // the dispatch and combine all-to-alls of the routed tokens; pp - 1 stage-to-stage sends.
+    double pre_comm = 0.0, dec_comm = 0.0, comm_kernels = 0.0, p2p_pre = 0.0, p2p_dec = 0.0;
+    if (s.system.count > 1 && e.feasible && (par.tp > 1 || par.pp > 1 || par.ep > 1)) {
+      const system::Cluster& cluster = cluster_for(s.system);
+      const double a = bytes_per_element(act), h = static_cast<double>(m.hidden), L = static_cast<double>(m.layers);
+      const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
+      const double a2a_layers = par.ep > 1 ? moe_layers : 0.0;
+      const auto step_comm = [&](double tokens) {
+        double t = 0.0;
+        if (par.tp > 1) {
+          const auto path = cluster.place(par.tp, par.stride_of("tp"));
+          const double ar = solvers::collective(solvers::Collective::kAllReduce, tokens * h * a, path).time_s;
+          t += (2.0 * L - a2a_layers) * ar;
+        }
+        if (par.ep > 1) {
+          const auto path = cluster.place(par.ep, par.stride_of("tp"));
+          const double routed = tokens * static_cast<double>(m.moe->top_k) * h * a / tp;
+          t += 2.0 * a2a_layers * solvers::collective(solvers::Collective::kAllToAll, routed, path).time_s;
+        }
+        return t;
+      };
+      pre_comm = chunks * step_comm(mb * prompt / chunks);
+      dec_comm = step_comm(mb);
+      comm_kernels = (par.tp > 1 ? 2.0 * L : 0.0) + (par.ep > 1 ? 2.0 * a2a_layers : 0.0);
+      if (par.pp > 1) {
+        const auto path = cluster.place(2, par.stride_of("pp"));
+        p2p_pre = (pp - 1.0) * solvers::collective(solvers::Collective::kSendRecv, mb * prompt * h * a, path).time_s;
+        p2p_dec = (pp - 1.0) * solvers::collective(solvers::Collective::kSendRecv, mb * h * a, path).time_s;
+      }
+    }
+    const auto pre_t = solvers::sequence_time(pre.gpu_s + pre_comm, (pre.kernels + comm_kernels) * chunks, launch_model(s, false));
+    const auto dec_t = solvers::sequence_time(dec.gpu_s + dec_comm, dec.kernels + comm_kernels, launch_model(s, inf.cuda_graphs));
+    // Each device runs 1 / pp of the layers: the first micro-batch's prefill crosses every stage,
+    // the others follow one stage behind; a decode round serves every micro-batch once, and takes at
+    // least one traversal of the pipeline.
+    const double ttft = std::max((micro + pp - 1.0) / pp * pre_t.total_s() + p2p_pre, stream_s);
+    const double tpot = std::max(std::max(micro, pp) / pp * dec_t.total_s() + p2p_dec, stream_s);
+    if (pre_comm + dec_comm + p2p_dec > 0.0) {
+      e.walls.push_back({"communication", dec_comm + p2p_dec, tpot > 0 ? (dec_comm + p2p_dec) / tpot : 0.0, false,
+                         o.detail ? "tensor-, expert- and pipeline-parallel communication of a decode step (prefill: " +
+                                        format_seconds(pre_comm + p2p_pre) + ")"
+                                  : ""});
+    }
     ir.ttft_s = ttft;
     ir.tpot_s = tpot;
     ir.e2e_s = ttft + (out - 1.0) * tpot;

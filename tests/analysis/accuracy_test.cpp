@@ -365,14 +365,15 @@ TEST_CASE("entries that cannot be expressed are listed with their reason") {
   CHECK(point(r, "A-RANGE").reason == "a range (41, 48), not one value");
   CHECK(point(r, "A-NO-BATCH").reason == "the global batch is not given");
   CHECK(point(r, "D-ENERGY").reason.find("the operations issue") != std::string::npos);
-  // Expressible, but multi-accelerator serving is not evaluated yet: the Evaluator's own reason.
+  // Tensor-parallel serving is evaluated: the TP2 point is scored.
   const auto& tp2 = point(r, "B-TP2");
-  CHECK(tp2.status == PointStatus::kUnsupported);
-  CHECK(tp2.reason.find("serving across accelerators") != std::string::npos);
+  CHECK(tp2.status == PointStatus::kScored);
+  REQUIRE(tp2.predicted.has_value());
+  CHECK(*tp2.predicted > 0.0);
   CHECK(r.overall.points == 5);
-  CHECK(r.overall.scored == 0);
+  CHECK(r.overall.scored == 1);
   CHECK(r.overall.not_expressible == 4);
-  CHECK(r.overall.unsupported == 1);
+  CHECK(r.overall.unsupported == 0);
 }
 
 TEST_CASE("a Megatron training entry: zoo model by shape, parallelism, fabric above a node, assumptions noted") {

@@ -1,0 +1,107 @@
+// Multi-accelerator serving (tensor, pipeline and expert parallelism) checked by hand: the weights
+// and KV cache a device holds, and the TP all-reduces of a decode step priced on the placed group.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "analysis/evaluate.hpp"
+#include "analysis/serving.hpp"
+#include "solvers/collectives.hpp"
+#include "system/cluster.hpp"
+#include "../support.hpp"
+#include "workload/memory.hpp"
+
+namespace mlsim {
+namespace {
+
+spec::Scenario load(const std::string& yaml) {
+  Diagnostics d;
+  auto s = test::scenario_from_text(yaml, d);
+  std::string problems;
+  for (const auto& x : d.all()) problems += x.message + "\n";
+  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
+  return *s;
+}
+
+std::string serving(const std::string& parallelism, long long count, const std::string& model = "llama3_70b",
+                    const std::string& batch = "8") {
+  return "schema_version: 1\nkind: scenario\nname: t\nsystem: {accelerator: h100_sxm, count: " + std::to_string(count) +
+         ", node: dgx_h100}\nmodel: " + model + "\ninference: {prompt_tokens: 1000, output_tokens: 200, batch: " + batch +
+         ", precision: fp8, parallelism: " + parallelism + "}\n";
+}
+
+spec::ModelSpec model(const std::string& id) { return test::zoo_entry("model", id, spec::read_model); }
+
+}  // namespace
+
+TEST_CASE("KV bytes per token by hand: Llama-3-8B fp16 and DeepSeek-V3's MLA") {
+  // Llama-3-8B: 32 layers x 8 KV heads x (128 + 128) x 2 bytes = 131072.
+  CHECK(workload::kv_cache_bytes_per_token(model("llama3_8b"), Precision::kFp16) == doctest::Approx(131072.0));
+  // DeepSeek-V3: 61 layers x (512 latent + 64 rope) x 2 bytes = 70272.
+  CHECK(workload::kv_cache_bytes_per_token(model("deepseek_v3"), Precision::kBf16) == doctest::Approx(70272.0));
+  // An fp8 cache halves it.
+  CHECK(workload::kv_cache_bytes_per_token(model("llama3_8b"), Precision::kFp8) == doctest::Approx(65536.0));
+}
+
+TEST_CASE("a device's share of weights and KV cache under tp and pp") {
+  const auto m = model("llama3_70b");
+  const double whole = workload::inference_weight_bytes(m, Precision::kFp8, Precision::kBf16);
+  CHECK(analysis::serving_weight_bytes_per_device(m, Precision::kFp8, Precision::kBf16, 1, 1, 1) == doctest::Approx(whole));
+  // Every matrix, the embedding and the head are split over the TP ranks.
+  CHECK(analysis::serving_weight_bytes_per_device(m, Precision::kFp8, Precision::kBf16, 4, 1, 1) == doctest::Approx(whole / 4));
+  // 8 KV heads: tp 4 keeps 2 per rank (1/4); tp 16 would still keep one (1/8), not 1/16.
+  CHECK(analysis::kv_share_per_device(m, 4, 1) == doctest::Approx(0.25));
+  CHECK(analysis::kv_share_per_device(m, 16, 1) == doctest::Approx(0.125));
+  CHECK(analysis::kv_share_per_device(m, 2, 2) == doctest::Approx(0.25));
+  // MLA's latent is replicated on every TP rank.
+  CHECK(analysis::kv_share_per_device(model("deepseek_v3"), 8, 1) == doctest::Approx(1.0));
+}
+
+TEST_CASE("tensor-parallel decode: two all-reduces of the hidden states per layer, priced on the placed group") {
+  const auto s = load(serving("{tp: 4}", 4));
+  analysis::Evaluator ev;
+  const auto e = ev.evaluate(s);
+  REQUIRE(e.feasible);
+  const analysis::Wall* comm = nullptr;
+  for (const auto& w : e.walls) {
+    if (w.name == "communication") comm = &w;
+  }
+  REQUIRE(comm != nullptr);
+  // 80 layers x 2 all-reduces of batch 8 x hidden 8192 x 2 bytes (bf16 activations... fp8 here: 1 byte).
+  const auto cluster = system::Cluster::build(s.system);
+  const double one = solvers::collective(solvers::Collective::kAllReduce, 8.0 * 8192.0 * 1.0, cluster.place(4, 1)).time_s;
+  CHECK(comm->time_s == doctest::Approx(160.0 * one).epsilon(1e-9));
+  // TP 4 is faster per token than one GPU would be if it could hold the model, but not 4x faster.
+  const auto one_gpu = ev.evaluate(load(serving("{tp: 1}", 1)));
+  REQUIRE(e.inference->tpot_s.has_value());
+  REQUIRE(one_gpu.inference->tpot_s.has_value());
+  CHECK(*e.inference->tpot_s < *one_gpu.inference->tpot_s);
+  CHECK(*e.inference->tpot_s > *one_gpu.inference->tpot_s / 4.0);
+  // The device holds a quarter of the weights.
+  CHECK(e.memory.weights_bytes == doctest::Approx(
+            analysis::serving_weight_bytes_per_device(s.model, Precision::kFp8, Precision::kFp8, 4, 1, 1)));
+}
+
+TEST_CASE("pipeline-parallel decode: per token, a round of the pipeline; throughput from micro-batches in flight") {
+  analysis::Evaluator ev;
+  const auto pp2 = ev.evaluate(load(serving("{pp: 2}", 2, "llama3_8b", "16")));
+  const auto pp1 = ev.evaluate(load(serving("{pp: 1}", 1, "llama3_8b", "8")));
+  REQUIRE(pp2.feasible);
+  REQUIRE(pp1.feasible);
+  // Two micro-batches of 8 through two stages: a round costs one full-model step at batch 8 plus
+  // the stage-to-stage send, so TPOT is at least the single-GPU TPOT at batch 8.
+  CHECK(*pp2.inference->tpot_s >= *pp1.inference->tpot_s);
+  CHECK(*pp2.inference->tpot_s < 1.1 * *pp1.inference->tpot_s);
+}
+
+TEST_CASE("serving layouts that cannot run are infeasible with a reason") {
+  analysis::Evaluator ev;
+  const auto e = ev.evaluate(load(serving("{tp: 16}", 16)));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason.find("larger than a node") != std::string::npos);
+  const auto ep = ev.evaluate(load(serving("{tp: 2, ep: 2}", 2)));
+  CHECK_FALSE(ep.feasible);
+  CHECK(ep.infeasible_reason.find("mixture-of-experts") != std::string::npos);
+}
+
+}  // namespace mlsim

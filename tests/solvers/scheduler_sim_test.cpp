@@ -1,0 +1,177 @@
+// The serving scheduler simulator and the closed-form steady state against queueing theory and
+// the physical bounds: M/D/1's mean wait, p99 monotone in the arrival rate, throughput under the
+// compute and bandwidth bounds, agreement at low load, determinism and speed.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "solvers/scheduler_sim.hpp"
+#include "solvers/serving_queue.hpp"
+#include "solvers/traffic.hpp"
+
+namespace mlsim {
+namespace {
+
+solvers::LengthDistribution fixed(double v) {
+  solvers::LengthDistribution d;
+  d.mean = v;
+  return d;
+}
+
+// A roofline step: the weights are read once per step (W bytes at BW), every token costs F FLOPs
+// at the peak, plus 20 us of fixed time.
+constexpr double kWeights = 16e9, kBw = 3e12, kFlopsPerToken = 16e9, kPeak = 800e12;
+double roofline(long long /*seqs*/, long long tokens) {
+  return 20e-6 + std::max(kWeights / kBw, static_cast<double>(tokens) * kFlopsPerToken / kPeak);
+}
+
+double mean_wait(const solvers::SimulationResult& r) {
+  double s = 0.0;
+  for (const auto& q : r.requests) s += q.wait_s;
+  return s / static_cast<double>(r.requests.size());
+}
+
+std::vector<double> ttfts(const solvers::SimulationResult& r) {
+  std::vector<double> v;
+  for (const auto& q : r.requests) v.push_back(q.ttft_s);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("max batch 1 and fixed lengths: the simulator's mean wait is M/D/1's rho S / (2 (1 - rho))") {
+  // S = prefill (1 ms + 100 us) + 9 decodes (1 ms + 1 us) = 10.109 ms.
+  const auto cost = [](long long, long long tokens) { return 1e-3 + 1e-6 * static_cast<double>(tokens); };
+  const double S = 1.1e-3 + 9.0 * 1.001e-3;
+  solvers::SchedulerConfig c;
+  c.max_sequences = 1;
+  for (const double rho : {0.5, 0.8}) {
+    const auto reqs = solvers::generate_requests(40000, solvers::Arrival::kPoisson, rho / S, fixed(100), fixed(10), 7);
+    const auto r = solvers::simulate_scheduler(reqs, c, cost);
+    REQUIRE_FALSE(r.stalled);
+    const double md1 = rho * S / (2.0 * (1.0 - rho));
+    CHECK(mean_wait(r) == doctest::Approx(md1).epsilon(0.08));
+    // Each request is served in exactly S once admitted.
+    CHECK(r.requests[5].e2e_s - r.requests[5].wait_s == doctest::Approx(S).epsilon(1e-9));
+    // The closed form with a batch of 1 gives the same mean (Kingman is exact for M/D/1): its
+    // service time is 10 steps of cost(1, 11) = 10.11 ms, within 0.01% of S.
+    const auto ss = solvers::steady_state(rho / S, 100, 10, 1.0, 1, c, cost);
+    CHECK(ss.wait_mean_s == doctest::Approx(md1).epsilon(0.002));
+  }
+}
+
+TEST_CASE("p99 TTFT is monotone in the arrival rate (simulator and closed form)") {
+  solvers::SchedulerConfig c;
+  c.max_sequences = 64;
+  c.max_batched_tokens = 4096;
+  const auto ss_max = solvers::steady_state(1.0, 512, 128, 1.0, 64, c, roofline);
+  const double cap = ss_max.capacity_rps;
+  double prev_sim = 0.0, prev_cf = 0.0;
+  for (const double f : {0.2, 0.4, 0.6, 0.8, 0.9}) {
+    const auto reqs = solvers::generate_requests(4000, solvers::Arrival::kPoisson, f * cap, fixed(512), fixed(128), 11);
+    const auto r = solvers::simulate_scheduler(reqs, c, roofline);
+    const double p99 = solvers::quantile(ttfts(r), 0.99);
+    CHECK(p99 >= prev_sim);
+    prev_sim = p99;
+    const auto ss = solvers::steady_state(f * cap, 512, 128, 1.0, 64, c, roofline);
+    REQUIRE(ss.stable);
+    CHECK(ss.ttft_p99_s >= prev_cf);
+    prev_cf = ss.ttft_p99_s;
+  }
+  CHECK_FALSE(solvers::steady_state(1.05 * cap, 512, 128, 1.0, 64, c, roofline).stable);
+}
+
+TEST_CASE("offline throughput never exceeds the compute or the bandwidth bound") {
+  solvers::SchedulerConfig c;
+  c.max_sequences = 128;
+  const auto reqs = solvers::generate_requests(3000, solvers::Arrival::kOffline, 0.0, fixed(256), fixed(256), 3);
+  const auto r = solvers::simulate_scheduler(reqs, c, roofline);
+  REQUIRE_FALSE(r.stalled);
+  const double out_tps = static_cast<double>(r.output_tokens) / r.makespan_s;
+  const double all_tps = static_cast<double>(r.output_tokens + r.prompt_tokens) / r.makespan_s;
+  // Bandwidth: a step reads the weights once and yields at most max_sequences tokens.
+  CHECK(out_tps <= 128.0 / (kWeights / kBw));
+  // Compute: every processed token costs F FLOPs.
+  CHECK(all_tps <= kPeak / kFlopsPerToken);
+  // Equal lengths arriving together run in waves of 128: 32,768 prompt tokens in 4 steps of the
+  // 8192-token budget (20 us + 8192 x 16 GFLOP / 800 TFLOP/s = 163.86 ms each), then 255 decode
+  // steps of 5.353 ms: 128 x 256 tokens per 2.0205 s.
+  const double wave = 4.0 * (20e-6 + 8192.0 * kFlopsPerToken / kPeak) + 255.0 * (20e-6 + kWeights / kBw);
+  CHECK(out_tps == doctest::Approx(128.0 * 256.0 / wave).epsilon(0.03));
+}
+
+TEST_CASE("closed form and simulator agree at low load") {
+  solvers::SchedulerConfig c;
+  c.max_sequences = 64;
+  c.max_batched_tokens = 4096;
+  const auto ss = solvers::steady_state(1.0, 512, 128, 1.0, 64, c, roofline);
+  const double rate = 0.1 * ss.capacity_rps;
+  const auto low = solvers::steady_state(rate, 512, 128, 1.0, 64, c, roofline);
+  const auto reqs = solvers::generate_requests(3000, solvers::Arrival::kPoisson, rate, fixed(512), fixed(128), 5);
+  const auto r = solvers::simulate_scheduler(reqs, c, roofline);
+  std::vector<double> tpot;
+  for (const auto& q : r.requests) tpot.push_back(q.tpot_s);
+  CHECK(solvers::quantile(ttfts(r), 0.5) == doctest::Approx(low.ttft_p50_s).epsilon(0.15));
+  CHECK(solvers::quantile(tpot, 0.5) == doctest::Approx(low.tpot_s).epsilon(0.15));
+  CHECK(static_cast<double>(r.output_tokens) / r.makespan_s == doctest::Approx(low.throughput_tokens_per_s).epsilon(0.1));
+}
+
+TEST_CASE("KV blocks run out: requests are preempted and still all finish; a seed reproduces the run") {
+  solvers::SchedulerConfig c;
+  c.max_sequences = 256;
+  c.block_tokens = 16;
+  c.kv_blocks = 2000;   // 32,000 tokens: fewer than 256 requests of 128 + 256
+  solvers::LengthDistribution out = fixed(256);
+  out.kind = solvers::LengthDistribution::Kind::kExponential;
+  out.max = 2000;
+  const auto reqs = solvers::generate_requests(2000, solvers::Arrival::kOffline, 0.0, fixed(128), out, 9);
+  const auto a = solvers::simulate_scheduler(reqs, c, roofline);
+  const auto b = solvers::simulate_scheduler(reqs, c, roofline);
+  REQUIRE_FALSE(a.stalled);
+  CHECK(a.preemptions > 0);
+  long long expected = 0;
+  for (const auto& q : reqs) expected += q.output;
+  CHECK(a.output_tokens == expected);
+  CHECK(a.makespan_s == b.makespan_s);
+  CHECK(a.preemptions == b.preemptions);
+}
+
+TEST_CASE("100,000 requests simulate in under a second") {
+  solvers::SchedulerConfig c;
+  c.max_sequences = 256;
+  solvers::LengthDistribution p = fixed(512), o = fixed(128);
+  p.kind = o.kind = solvers::LengthDistribution::Kind::kLognormal;
+  p.max = o.max = 8192;
+  const auto reqs = solvers::generate_requests(100000, solvers::Arrival::kPoisson, 200.0, p, o, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = solvers::simulate_scheduler(reqs, c, roofline);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("100k requests: " << s << " s, " << r.steps << " steps, " << r.distinct_step_shapes << " step shapes");
+  CHECK_FALSE(r.stalled);
+  CHECK(s < 1.0);
+}
+
+TEST_CASE("length distributions: means, bounds and quantiles") {
+  solvers::LengthDistribution u;
+  u.kind = solvers::LengthDistribution::Kind::kUniform;
+  u.min = 100;
+  u.max = 300;
+  const auto reqs = solvers::generate_requests(20000, solvers::Arrival::kConstant, 10.0, u, u, 2);
+  double sum = 0.0;
+  long long lo = 1 << 30, hi = 0;
+  for (const auto& q : reqs) {
+    sum += static_cast<double>(q.prompt);
+    lo = std::min(lo, q.prompt);
+    hi = std::max(hi, q.prompt);
+  }
+  CHECK(sum / 20000.0 == doctest::Approx(200.0).epsilon(0.01));
+  CHECK(lo == 100);
+  CHECK(hi == 300);
+  CHECK(reqs[10].arrival_s == doctest::Approx(1.0));
+  CHECK(solvers::quantile({1, 2, 3, 4, 5}, 0.5) == 3.0);
+  CHECK(solvers::quantile({1, 2, 3, 4, 5}, 0.9) == doctest::Approx(4.6));
+}
+
+}  // namespace mlsim
