@@ -14,6 +14,11 @@
 
 #include "analysis/evaluate.hpp"
 #include "analysis/plan.hpp"
+#include "analysis/metrics.hpp"
+#include "analysis/sensitivity.hpp"
+#include "analysis/sweep.hpp"
+#include "cli/app.hpp"
+#include <sstream>
 #include "spec/scenario.hpp"
 
 extern char** environ;
@@ -85,6 +90,83 @@ double analyze_process_ms(const std::string& scenario) {
   return median(times);
 }
 
+// Design-space exploration (docs/dse.md): sweep points per second per core (a knob set in place
+// on a composed scenario, then one evaluation), a 1,000,000-point sweep written as CSV by
+// `mlsim sweep -j 2` in-process, and sensitivity over every knob. Medians.
+double sweep_points_per_second(const mlsim::spec::Zoo& zoo, const std::string& rel, const std::string& vary) {
+  mlsim::Diagnostics d;
+  std::string err;
+  std::vector<mlsim::analysis::SweepAxis> axes{*mlsim::analysis::parse_vary(vary, zoo, err)};
+  auto grid = mlsim::analysis::SweepGrid::make(std::string(MLSIM_SOURCE_DIR) + "/" + rel, zoo, {}, axes, d);
+  if (!grid) {
+    std::fprintf(stderr, "%s%s\n", d.format().c_str(), err.c_str());
+    std::exit(1);
+  }
+  mlsim::analysis::PointEvaluator pe(grid);
+  volatile double sink = 0.0;
+  std::vector<double> rates;
+  for (int rep = 0; rep < 7; ++rep) {
+    const auto t0 = Clock::now();
+    std::uint64_t n = 0;
+    while (std::chrono::duration<double>(Clock::now() - t0).count() < 0.3) {
+      for (std::uint64_t p = 0; p < grid->size(); ++p, ++n) sink = sink + pe.evaluate(p).memory.per_device_bytes;
+    }
+    rates.push_back(static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return median(rates);
+}
+
+void dse_benchmarks(const mlsim::spec::Zoo& zoo) {
+  std::printf("design-space exploration\n");
+  std::printf("  %-46s %10.0f points/s per core\n", "sweep, Llama 3 8B serving on H100 (batch)",
+              sweep_points_per_second(zoo, "scenarios/quickstart.yaml", "inference.batch=1:64"));
+  std::printf("  %-46s %10.0f points/s per core\n", "sweep, GPT-3 175B on 1024 A100 (micro-batch)",
+              sweep_points_per_second(zoo, "scenarios/gpt3_175b_1024_a100.yaml", "training.micro_batch=1:4"));
+  {
+    const std::string out = "/tmp/mlsim_bench_sweep_" + std::to_string(::getpid()) + ".csv";
+    const std::string scenario = std::string(MLSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
+    std::vector<double> times;
+    for (int rep = 0; rep < 3; ++rep) {
+      const std::vector<std::string> args = {"mlsim", "sweep", scenario, "--vary", "inference.batch=1:1000", "--vary",
+                                             "system.accelerator.memory.bandwidth=1TB/s:100.9TB/s:+0.1TB/s", "-j", "2",
+                                             "--no-progress", "-o", out, "--force"};
+      std::vector<const char*> argv;
+      for (const auto& a : args) argv.push_back(a.c_str());
+      std::ostringstream o, e;
+      const auto t0 = Clock::now();
+      const int rc = mlsim::cli::run(static_cast<int>(argv.size()), argv.data(), o, e);
+      times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      if (rc != 0) {
+        std::fprintf(stderr, "sweep failed: %s\n", e.str().c_str());
+        std::exit(1);
+      }
+    }
+    std::remove(out.c_str());
+    std::printf("  %-46s %10.2f s (target < 5 s on 2 cores)\n", "sweep of 1,000,000 points to CSV, -j 2", median(times));
+  }
+  const struct {
+    const char* label;
+    const char* file;
+  } sens[] = {
+      {"sensitivity, Llama 3 8B serving (all knobs)", "scenarios/quickstart.yaml"},
+      {"sensitivity, Llama 3 70B FP8 on H200", "scenarios/llama3_70b_fp8_serving_h200.yaml"},
+      {"sensitivity, GPT-3 175B on 1024 A100", "scenarios/gpt3_175b_1024_a100.yaml"},
+  };
+  for (const auto& c : sens) {
+    const auto s = load(zoo, c.file);
+    const std::size_t metric = mlsim::analysis::default_sensitivity_metric(s);
+    std::vector<double> times;
+    std::size_t knobs = 0;
+    for (int rep = 0; rep < 11; ++rep) {
+      std::string err;
+      const auto t0 = Clock::now();
+      knobs = mlsim::analysis::elasticities(s, metric, 0.01, err).size();
+      times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::printf("  %-46s %10.2f ms (%zu knobs; target < 100 ms)\n", c.label, median(times), knobs);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -121,5 +203,6 @@ int main() {
   }
   const std::string quickstart = std::string(MLSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
   std::printf("  %-46s %10.2f ms\n", "mlsim analyze quickstart (whole process)", analyze_process_ms(quickstart));
+  dse_benchmarks(zoo);
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <thread>
 
 #include "analysis/metrics.hpp"
 
@@ -63,72 +64,98 @@ std::size_t default_sensitivity_metric(const spec::Scenario& s) {
   return *resolve_metric("inference.e2e_s", err);
 }
 
-std::vector<Elasticity> elasticities(const spec::Scenario& base, std::size_t metric, double h, std::string& error) {
+namespace {
+
+// The elasticity of one knob at `s` (where the metric is m0); nullopt when neither side evaluates.
+std::optional<Elasticity> knob_elasticity(Evaluator& ev, const spec::Scenario& s, const Knob& k, std::size_t metric,
+                                          const Sample& m0, double h) {
+  const auto x0o = k.get(s);
+  if (!x0o || !(*x0o > 0.0)) return std::nullopt;
+  const double x0 = *x0o;
+  double xd = 0.0, xu = 0.0;
+  if (k.degree) {
+    xd = x0 / 2.0;
+    xu = x0 * 2.0;
+  } else if (k.kind == KnobKind::kInteger) {
+    xd = x0 - 1.0;
+    xu = x0 + 1.0;
+  } else {
+    xd = x0 * (1.0 - h);
+    xu = x0 * (1.0 + h);
+  }
+  Elasticity r;
+  r.knob = k.path;
+  r.value = x0;
+  r.unit = k.unit;
+  r.wall = m0.wall;
+  const auto side = [&](double x, std::string& wall) -> std::optional<double> {
+    if (x < k.min || x > k.max || (k.kind == KnobKind::kInteger && std::fabs(x - std::round(x)) > 1e-9)) {
+      r.note += (r.note.empty() ? "" : "; ") + std::string("x = ") + knob_value_text(k, x) + " is outside the knob's range";
+      return std::nullopt;
+    }
+    spec::Scenario t = s;
+    if (k.degree) {
+      if (!set_degree(k, t, x0, x)) {
+        r.note += (r.note.empty() ? "" : "; ") + std::string("x = ") + knob_value_text(k, x) + " does not divide the job";
+        return std::nullopt;
+      }
+    } else {
+      k.set(t, x);
+    }
+    const Sample m = sample(ev, t, metric);
+    if (!m.ok) {
+      r.note += (r.note.empty() ? "" : "; ") + std::string("infeasible at ") + knob_value_text(k, x);
+      return std::nullopt;
+    }
+    wall = m.wall;
+    return m.m;
+  };
+  const auto md = side(xd, r.wall_down);
+  const auto mu = side(xu, r.wall_up);
+  if (!md && !mu) return std::nullopt;
+  r.x_down = xd;
+  r.x_up = xu;
+  if (md) r.elasticity_down = std::log(m0.m / *md) / std::log(x0 / xd);
+  if (mu) r.elasticity_up = std::log(*mu / m0.m) / std::log(xu / x0);
+  if (md && mu) {
+    r.elasticity = std::log(*mu / *md) / std::log(xu / xd);
+  } else {
+    r.elasticity = md ? *r.elasticity_down : *r.elasticity_up;
+  }
+  r.wall_changes = (md && r.wall_down != r.wall) || (mu && r.wall_up != r.wall);
+  return r;
+}
+
+}  // namespace
+
+std::vector<Elasticity> elasticities(const spec::Scenario& base, std::size_t metric, double h, std::string& error, unsigned threads) {
   std::vector<Elasticity> out;
-  Evaluator ev;
   spec::Scenario s = base;
   s.tree = spec::Node{};
-  const Sample m0 = sample(ev, s, metric);
+  Evaluator first;
+  const Sample m0 = sample(first, s, metric);
   if (!m0.ok) {
     error = "the scenario is infeasible or has no positive " + metric_table()[metric].path + " to differentiate";
     return out;
   }
-  for (const Knob& k : knob_table()) {
-    const auto x0o = k.get(s);
-    if (!x0o || !(*x0o > 0.0)) continue;
-    const double x0 = *x0o;
-    double xd = 0.0, xu = 0.0;
-    if (k.degree) {
-      xd = x0 / 2.0;
-      xu = x0 * 2.0;
-    } else if (k.kind == KnobKind::kInteger) {
-      xd = x0 - 1.0;
-      xu = x0 + 1.0;
-    } else {
-      xd = x0 * (1.0 - h);
-      xu = x0 * (1.0 + h);
-    }
-    Elasticity r;
-    r.knob = k.path;
-    r.value = x0;
-    r.unit = k.unit;
-    r.wall = m0.wall;
-    const auto side = [&](double x, std::string& wall) -> std::optional<double> {
-      if (x < k.min || x > k.max || (k.kind == KnobKind::kInteger && std::fabs(x - std::round(x)) > 1e-9)) {
-        r.note += (r.note.empty() ? "" : "; ") + std::string("x = ") + knob_value_text(k, x) + " is outside the knob's range";
-        return std::nullopt;
-      }
-      spec::Scenario t = s;
-      if (k.degree) {
-        if (!set_degree(k, t, x0, x)) {
-          r.note += (r.note.empty() ? "" : "; ") + std::string("x = ") + knob_value_text(k, x) + " does not divide the job";
-          return std::nullopt;
-        }
-      } else {
-        k.set(t, x);
-      }
-      const Sample m = sample(ev, t, metric);
-      if (!m.ok) {
-        r.note += (r.note.empty() ? "" : "; ") + std::string("infeasible at ") + knob_value_text(k, x);
-        return std::nullopt;
-      }
-      wall = m.wall;
-      return m.m;
-    };
-    const auto md = side(xd, r.wall_down);
-    const auto mu = side(xu, r.wall_up);
-    if (!md && !mu) continue;
-    r.x_down = xd;
-    r.x_up = xu;
-    if (md) r.elasticity_down = std::log(m0.m / *md) / std::log(x0 / xd);
-    if (mu) r.elasticity_up = std::log(*mu / m0.m) / std::log(xu / x0);
-    if (md && mu) {
-      r.elasticity = std::log(*mu / *md) / std::log(xu / xd);
-    } else {
-      r.elasticity = md ? *r.elasticity_down : *r.elasticity_up;
-    }
-    r.wall_changes = (md && r.wall_down != r.wall) || (mu && r.wall_up != r.wall);
-    out.push_back(std::move(r));
+  const auto& table = knob_table();
+  std::vector<std::optional<Elasticity>> results(table.size());
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(table.size()));
+  // Knob i goes to worker i mod threads: a fixed assignment, so the result never depends on timing.
+  const auto work = [&](unsigned w) {
+    Evaluator ev;
+    for (std::size_t i = w; i < table.size(); i += threads) results[i] = knob_elasticity(ev, s, table[i], metric, m0, h);
+  };
+  if (threads <= 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned w = 0; w < threads; ++w) pool.emplace_back(work, w);
+    for (auto& t : pool) t.join();
+  }
+  for (auto& r : results) {
+    if (r) out.push_back(std::move(*r));
   }
   std::stable_sort(out.begin(), out.end(), [](const Elasticity& a, const Elasticity& b) { return a.magnitude() > b.magnitude(); });
   return out;

@@ -37,7 +37,10 @@ std::size_t default_sensitivity_metric(const spec::Scenario& s);
 
 // Every applicable knob's elasticity of metric_table()[metric], ranked by magnitude (largest first).
 // Empty with `error` when the scenario itself is infeasible or the metric absent.
-std::vector<Elasticity> elasticities(const spec::Scenario& s, std::size_t metric, double rel_step, std::string& error);
+// The knobs are split over `threads` workers (0: all cores), each with its own Evaluator; the
+// result does not depend on the thread count.
+std::vector<Elasticity> elasticities(const spec::Scenario& s, std::size_t metric, double rel_step, std::string& error,
+                                     unsigned threads = 0);
 
 // Points in the unit hypercube [0,1]^k with a reading of how they were built. For Morris: r
 // trajectories of k+1 points; point j of a trajectory differs from point j-1 in factor changed[j]

@@ -212,16 +212,18 @@ const Estimate& PointEvaluator::evaluate(std::uint64_t point) {
   const SweepGrid& g = *grid_;
   g.coords(point, coords_);
   // The slow axes' values: recompose only when they change.
-  std::vector<std::size_t> key;
-  key.reserve(coords_.size());
-  for (std::size_t i = 0; i < coords_.size(); ++i) {
-    if (!g.axes_[i].fast) key.push_back(coords_[i]);
+  bool same = have_slow_;
+  for (std::size_t i = 0, k = 0; same && i < coords_.size(); ++i) {
+    if (!g.axes_[i].fast) same = slow_key_[k++] == coords_[i];
   }
-  if (!have_slow_ || key != slow_key_) {
-    slow_key_ = key;
+  if (!same) {
+    slow_key_.clear();
+    for (std::size_t i = 0; i < coords_.size(); ++i) {
+      if (!g.axes_[i].fast) slow_key_.push_back(coords_[i]);
+    }
     have_slow_ = true;
     slow_error_.clear();
-    if (key.empty()) {
+    if (slow_key_.empty()) {
       scenario_ = g.base_;
     } else {
       auto overrides = g.base_overrides_;

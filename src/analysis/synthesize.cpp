@@ -100,9 +100,14 @@ ResourceAnswer least_resource(const spec::Scenario& base, const Knob& k, const s
     for (int i = 0; i < 60; ++i) {
       double next = integer ? std::floor(bad / 2.0 / step_unit) * step_unit : bad / 2.0;
       if (next < std::max(k.min, step_unit) || next <= 0.0) {
-        if (integer && bad > std::max(k.min, step_unit) && !meets(std::max(k.min, step_unit))) {
-          bad = std::max(k.min, step_unit);
-          found = true;
+        const double floor_value = std::max(k.min, step_unit);
+        if (integer && bad > floor_value) {
+          if (meets(floor_value)) {
+            good = floor_value;
+          } else {
+            bad = floor_value;
+            found = true;
+          }
         }
         break;
       }
@@ -115,8 +120,13 @@ ResourceAnswer least_resource(const spec::Scenario& base, const Knob& k, const s
       bad = next;
     }
     if (!found) {
-      a.least = good;
-      a.note = "the targets hold down to the smallest value tried; this resource does not limit them";
+      if (integer) {
+        a.least = good;   // the smallest whole value meets them
+      } else {
+        a.unconstrained = true;
+        a.note = "any amount meets the targets (tried down to " + (k.unit.empty() ? format_double(good, 6) : format_si(good, k.unit)) +
+                 "): this resource does not limit them";
+      }
       meets(good, &a.binding_wall);
       return a;
     }

@@ -27,6 +27,7 @@ struct ResourceAnswer {
   double current = 0.0;
   std::optional<double> least;         // the least value that meets the targets
   bool met_now = false;
+  bool unconstrained = false;          // the targets hold however little of it there is
   std::string binding_wall;            // at `least` (or at the largest tried when unreachable)
   std::string note;                    // unreachable, any value meets, ...
   std::size_t evaluations = 0;

@@ -233,7 +233,9 @@ class Progress {
 
 bool stderr_is_terminal(const Context& ctx) { return &ctx.err == &std::cerr && ::isatty(2) == 1; }
 
-void run_merge(const SweepOptions& o, Context& ctx) {
+void run_merge(SweepOptions o, Context& ctx) {
+  // The format is the shards' own: JSON lines start with '{'.
+  if (std::ifstream first(o.merge.front()); first && first.peek() == '{') o.format = "jsonl";
   const bool jsonl = o.format == "jsonl";
   struct Source {
     std::ifstream in;

@@ -142,7 +142,7 @@ std::string synthesize_json(const analysis::SynthesisResult& r) {
   for (const auto& a : r.resources) {
     res.push_back({{"resource", a.resource}, {"knob", a.knob}, {"set_path", a.knob}, {"unit", a.unit}, {"current", a.current},
                    {"least", opt(a.least)}, {"ratio", a.least && a.current > 0 ? json(*a.least / a.current) : json(nullptr)},
-                   {"met_now", a.met_now}, {"binding_wall", a.binding_wall}, {"note", a.note}, {"evaluations", a.evaluations}});
+                   {"met_now", a.met_now}, {"unconstrained", a.unconstrained}, {"binding_wall", a.binding_wall}, {"note", a.note}, {"evaluations", a.evaluations}});
   }
   json zoo = json::array();
   for (const auto& z : r.zoo) {
@@ -166,7 +166,7 @@ std::string synthesize_text(const analysis::SynthesisResult& r) {
                     (a.unit == "" ? format_double(a.current, 6) : fmt(a.current, a.unit)).c_str(), *a.least / a.current,
                     a.binding_wall.c_str(), a.note.empty() ? "" : "; ", a.note.c_str());
     } else {
-      std::snprintf(line, sizeof line, "  %-28s %14s %s\n", a.resource.c_str(), "-", a.note.c_str());
+      std::snprintf(line, sizeof line, "  %-28s %14s %s\n", a.resource.c_str(), a.unconstrained ? "any" : "-", a.note.c_str());
     }
     out += line;
   }

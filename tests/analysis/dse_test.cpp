@@ -396,3 +396,16 @@ TEST_CASE("Morris design: trajectories move one factor at a time by delta") {
   CHECK(fx[0].mu == doctest::Approx(-fx[0].mu_star));
   CHECK(fx[1].mu_star < 1e-9);
 }
+
+TEST_CASE("elasticities do not depend on the thread count") {
+  const spec::Scenario s = load(kDecode);
+  std::string err;
+  const auto m = *analysis::resolve_metric("tpot_s", err);
+  const auto one = analysis::elasticities(s, m, 0.01, err, 1);
+  const auto three = analysis::elasticities(s, m, 0.01, err, 3);
+  REQUIRE(one.size() == three.size());
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    CHECK(one[i].knob == three[i].knob);
+    CHECK(one[i].elasticity == three[i].elasticity);
+  }
+}

@@ -131,6 +131,16 @@ TEST_CASE("sweep: shards merged equal the whole, also under a selection") {
       CHECK_FALSE(dom);
     }
   }
+  // JSON-lines shards merge the same way (the format is read from the files).
+  const auto whole_jl = run_cli(sweep_args({"-f", "jsonl"}));
+  std::vector<std::string> merge_jl = {"sweep", "--merge"};
+  for (int i = 1; i <= 2; ++i) {
+    const std::string f = dir + "/shard" + std::to_string(i) + ".jsonl";
+    std::filesystem::remove(f);
+    REQUIRE(run_cli(sweep_args({"-f", "jsonl", "--shard", std::to_string(i) + "/2", "-o", f})).code == 0);
+    merge_jl.push_back(f);
+  }
+  CHECK(run_cli(merge_jl).out == whole_jl.out);
   // -o never overwrites without --force.
   const auto again = run_cli(sweep_args({"--shard", "1/3", "-o", dir + "/shard1.csv"}));
   CHECK(again.code == 2);
