@@ -111,6 +111,17 @@ TEST_CASE("nccl-tests import: the published 16-rank H100 all_reduce log") {
   for (const auto& s : c.segments) top = std::max(top, s.busbw);
   CHECK(top / 1e9 == doctest::Approx(345.0).epsilon(0.1));
 
+  // The same run in nccl-tests' -J layout: op from args[0], 16 ranks from config.devices.
+  const std::string json = test::source_path("tests/data/nccl_tests_h100_16rank.json");
+  Diagnostics dj;
+  const auto rj = spec::read_nccl_tests(slurp(json), json, dj, std::nullopt);
+  REQUIRE_MESSAGE(!dj.has_errors(), dj.format());
+  REQUIRE(rj.collectives.size() == 31);
+  CHECK(rj.collectives[0].op == "all_reduce");
+  CHECK(rj.collectives[0].nranks == 16);
+  CHECK(rj.collectives[0].nodes == 2);
+  CHECK(rj.collectives[20].stats.median_s == raw.collectives[20].stats.median_s);
+
   // Without Rank and nGpus lines the ratio busbw / algbw gives the group size; with neither, --nranks.
   std::string rows;
   rows += "#       size         count      type   redop    root     time   algbw   busbw #wrong\n";
@@ -140,6 +151,9 @@ TEST_CASE("mlsim calibrate --import: nccl-tests log -> node entry that lint acce
   CHECK(text.find("calibrated:") != std::string::npos);
   CHECK(text.find("source: nccl-tests") != std::string::npos);
   CHECK(text.find("nodes: 2") != std::string::npos);
+  CHECK(test::run_cli({"calibrate", "--import", test::source_path("tests/data/nccl_tests_h100_16rank.json"), "--node", "dgx_h100", "-o",
+                       (dir / "from_json.yaml").string()})
+            .code == 0);
   r = test::run_cli({"lint", out});
   CHECK_MESSAGE(r.code == 0, r.err);
   // Never overwrite without --force.
