@@ -282,8 +282,9 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
       d.error(root.origin, "nccl-tests JSON: cannot tell the collective (no test program in \"args\", none in the file name); pass --op");
       return raw;
     }
-    long long nodes = 1;
+    long long nodes = 1, iters = 0;
     if (const Node* config = root.find("config"); config != nullptr && config->is_map()) {
+      iters = static_cast<long long>(parse_number(opt_string(*config, "iterations")).value_or(0.0));
       const auto threads = parse_number(opt_string(*config, "nthreads")).value_or(1.0);
       const auto gpus = parse_number(opt_string(*config, "ngpus")).value_or(1.0);
       if (const Node* devices = config->find("devices"); devices != nullptr && devices->is_seq() && !devices->seq.empty()) {
@@ -308,7 +309,7 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
         d.error(oop->find("time")->origin, "results[]: size and time must be positive");
         continue;
       }
-      raw.collectives.push_back({op, 0, nodes, opt_string(row, "type"), *size, {*t * 1e-6, 0, 0.0}, *alg * 1e9, *bus * 1e9});
+      raw.collectives.push_back({op, 0, nodes, opt_string(row, "type"), *size, {*t * 1e-6, iters, 0.0}, *alg * 1e9, *bus * 1e9});
     }
     if (d.has_errors()) return raw;
     if (raw.collectives.empty()) {
@@ -320,7 +321,7 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
     std::istringstream in(text);
     std::string line;
     int number = 0;
-    long long threads = 0, gpus = 0, rank_lines = 0;
+    long long threads = 0, gpus = 0, rank_lines = 0, iters = 0;
     std::set<std::string> hosts;
     std::size_t col_time = 5, col_alg = 6, col_bus = 7, col_type = 2;
     while (std::getline(in, line)) {
@@ -334,6 +335,8 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
         for (std::size_t i = 0; i + 1 < t.size(); ++i) {
           if (t[i] == "nThread") threads = std::atoll(t[i + 1].c_str());
           if (t[i] == "nGpus") gpus = std::atoll(t[i + 1].c_str());
+          // "warmup iters: 5 iters: 20 agg iters: 1": the timed iterations behind each row's mean.
+          if (t[i] == "iters:" && (i == 0 || (t[i - 1] != "warmup" && t[i - 1] != "agg"))) iters = std::atoll(t[i + 1].c_str());
         }
         if (!t.empty() && t[0] == "Rank") {
           ++rank_lines;
@@ -396,7 +399,10 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
       n_from_log = std::max<long long>(1, threads) * gpus;   // one process: nThread x nGpus
     }
     const long long nodes = hosts.empty() ? 1 : static_cast<long long>(hosts.size());
-    for (auto& c : raw.collectives) c.nodes = nodes;
+    for (auto& c : raw.collectives) {
+      c.nodes = nodes;
+      c.stats.samples = iters;   // nccl-tests reports the mean of `iters` iterations and no spread
+    }
   }
   finish_group_size(raw, n_from_log, nranks_override, d, top);
   return raw;
