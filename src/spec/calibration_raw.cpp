@@ -174,6 +174,7 @@ RawCalibration read_raw_probe(const Node& root, Diagnostics& d) {
     return raw;
   }
   if (const Node* c = need(root, "complete", d, "raw file")) raw.complete = c->scalar == "true";
+  if (!raw.complete) raw.notes.push_back("the probe run was incomplete (\"complete\": false): fitting what it measured");
   if (const Node* prov = need(root, "provenance", d, "raw file")) {
     raw.tool = opt_string(*prov, "tool") + " " + opt_string(*prov, "version") + " (backend " + opt_string(*prov, "backend") +
                ", mode " + opt_string(*prov, "mode") + ")";

@@ -191,9 +191,10 @@ TEST_CASE("end to end: fake probe -> raw JSON -> calibrate -> lint -> analyze mo
   const fs::path dir = scratch("e2e");
   // A slower measured device (the fake A100's GEMM and HBM curves) overlaid on the H100 entry: every
   // prefill GEMM of the compute-bound prefill must get slower, and so must TTFT.
-  auto r = test::run_cli({"calibrate", "--quick", "--accelerator", "h100_sxm", "--node", "dgx_h100", "-o", (dir / "h100_sxm.yaml").string(),
-                          "--probe", MLSIM_PROBE_FAKE});
+  // No --accelerator: the fake's "NVIDIA H100 80GB HBM3 (fake)" is the zoo's h100_sxm.
+  auto r = test::run_cli({"calibrate", "--quick", "--node", "dgx_h100", "-o", (dir / "h100_sxm.yaml").string(), "--probe", MLSIM_PROBE_FAKE});
   REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.err.find("is the zoo's h100_sxm") != std::string::npos);
   CHECK(fs::exists(dir / "h100_sxm.yaml.raw.json"));
   CHECK(fs::exists(dir / "h100_sxm_dgx_h100.yaml"));
   r = test::run_cli({"lint", (dir / "h100_sxm.yaml").string(), (dir / "h100_sxm_dgx_h100.yaml").string()});
