@@ -216,6 +216,20 @@ TEST_CASE("end to end: fake probe -> raw JSON -> calibrate -> lint -> analyze mo
   // The fake H100 is built near the published figures (bf16 80 % of 989 TFLOPS): within 20 %.
   CHECK(ttft_h100 == doctest::Approx(ttft_nominal).epsilon(0.2));
 
+  // The node overlay alone: Llama 3 70B's TP=8 all-reduces inside a DGX H100 take the measured
+  // curve (the fake's 8-GPU all-reduce, CALIBRATION.md 4's envelope of Azure's published table).
+  const fs::path node_only = scratch("e2e_node");
+  fs::copy_file(dir / "h100_sxm_dgx_h100.yaml", node_only / "dgx_h100.yaml");
+  const std::string training = test::source_path("scenarios/llama3_70b_scaling_h100.yaml");
+  const auto train_nominal = test::run_cli({"analyze", training, "--format", "json"});
+  const auto train_node = test::run_cli({"--zoo", node_only.string(), "analyze", training, "--format", "json"});
+  REQUIRE(train_nominal.code == 0);
+  REQUIRE_MESSAGE(train_node.code == 0, train_node.err);
+  const double step_nominal = json_at(train_nominal.out, "training", "step_time_s");
+  const double step_node = json_at(train_node.out, "training", "step_time_s");
+  CHECK(step_node != step_nominal);
+  CHECK(step_node == doctest::Approx(step_nominal).epsilon(0.1));
+
   // The fake A100 measured onto the H100 entry: GEMMs at ~265 instead of ~795 TFLOPS.
   const fs::path slow = scratch("e2e_slow");
   const std::string raw = (slow / "a100_raw.json").string();
