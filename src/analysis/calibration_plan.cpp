@@ -1,6 +1,7 @@
 #include "analysis/calibration_plan.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -83,6 +84,20 @@ ProbePlan probe_plan(const std::string& mode, std::size_t shapes, long long gpus
   add(gpus >= 2 ? "collectives (5 ops, " + std::to_string(gpus) + " ranks)" : "collectives (one GPU: the single-rank floor only)",
       5 * sizes);
   return p;
+}
+
+std::optional<std::string> accelerator_for_device(const std::string& cuda_name) {
+  std::string u;
+  for (const char c : cuda_name) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const auto has = [&](const char* s) { return u.find(s) != std::string::npos; };
+  if (has("NVL")) return std::nullopt;
+  if (has("H100")) return has("PCIE") ? "h100_pcie" : "h100_sxm";
+  if (has("PCIE")) return std::nullopt;
+  if (has("H200")) return "h200_sxm";
+  if (has("H800")) return "h800_sxm";
+  if (has("A100")) return has("40GB") ? "a100_sxm_40gb" : "a100_sxm_80gb";
+  if (has("B200")) return "b200";
+  return std::nullopt;
 }
 
 }  // namespace mlsim::analysis

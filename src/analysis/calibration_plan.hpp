@@ -4,6 +4,7 @@
 // as the probe plans them (docs/calibration_probe.md, "Sweeps").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,5 +43,10 @@ struct ProbePlan {
 // each configuration warms up for 50 ms and samples until its spread is below 1 % (about 0.1 s for
 // most), capped at 1 s (quick, shapes) or 3 s (full); the soak is 10 s (quick, shapes) or 20 s (full).
 ProbePlan probe_plan(const std::string& mode, std::size_t shapes, long long gpus);
+
+// The zoo accelerator a CUDA device name stands for ("NVIDIA H100 80GB HBM3" -> h100_sxm,
+// "NVIDIA A100-SXM4-40GB" -> a100_sxm_40gb); nullopt when no zoo entry matches (PCIe A100s, NVL
+// parts, unknown devices: pass --accelerator).
+std::optional<std::string> accelerator_for_device(const std::string& cuda_name);
 
 }  // namespace mlsim::analysis

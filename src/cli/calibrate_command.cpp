@@ -2,7 +2,7 @@
 // (analysis/calibration_fit) and write a calibrated zoo entry: the zoo entry's own figures plus a
 // `calibrated:` block (docs/calibration.md).
 //   mlsim calibrate --import FILE (--accelerator ID | --node ID) -o OUT.yaml [--force] [--nranks N] [--op OP]
-//   mlsim calibrate (--quick | --full | --shapes-of SCENARIO) --accelerator ID [--node ID] -o OUT.yaml
+//   mlsim calibrate (--quick | --full | --shapes-of SCENARIO) [--accelerator ID] [--node ID] -o OUT.yaml
 //                   [--probe PATH] [--raw-out RAW.json] [--dry-run] [--force]
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -184,11 +184,6 @@ int run_process(const std::vector<std::string>& args) {
 
 void measure(Options o, Context& ctx) {
   const std::string mode = o.full ? "full" : (!o.shapes_of.empty() ? "shapes" : "quick");
-  if (o.accelerator.empty()) {
-    ctx.err << "mlsim: error: --" << mode << " needs --accelerator ID: the zoo entry the measured curves overlay\n";
-    ctx.exit_code = kExitBadInput;
-    return;
-  }
   Diagnostics d;
   const spec::Zoo zoo = ctx.load_zoo(d);
   if (ctx.report(d)) return;
@@ -219,7 +214,8 @@ void measure(Options o, Context& ctx) {
     ctx.out << "  estimated time: about " << format_seconds(plan.total_s())
             << " on one GPU (collectives: every visible GPU, one rank each)\n";
     ctx.out << "  then: fit, and write " << (o.output.empty() ? std::string("OUT.yaml") : o.output) << " (overlay of accelerator "
-            << o.accelerator << (o.node.empty() ? std::string("") : ", node " + o.node) << ")\n";
+            << (o.accelerator.empty() ? std::string("guessed from the measured device's name") : o.accelerator)
+            << (o.node.empty() ? std::string("") : ", node " + o.node) << ")\n";
     return;
   }
   if (o.output.empty()) {
@@ -268,6 +264,20 @@ void measure(Options o, Context& ctx) {
   }
   if (rc != 0) ctx.err << "mlsim: warning: the probe exited " << rc << " (3: some measurements failed; 4: stopped early); fitting what it wrote\n";
   o.import_file = raw;
+  if (o.accelerator.empty()) {
+    Diagnostics rd;
+    const auto measured = read_measurements(o, rd);
+    if (ctx.report(rd) || !measured) return;
+    const auto guess = analysis::accelerator_for_device(measured->device);
+    if (!guess) {
+      ctx.err << "mlsim: error: no zoo accelerator matches the measured device \"" << measured->device
+              << "\"; the raw file is kept: mlsim calibrate --import " << raw << " --accelerator ID -o " << o.output << "\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    ctx.err << "mlsim: note: " << measured->device << " is the zoo's " << *guess << " (--accelerator overrides)\n";
+    o.accelerator = *guess;
+  }
   Options acc = o;
   acc.node.clear();
   import_and_write(acc, ctx);
@@ -291,7 +301,7 @@ void add_calibrate_command(CLI::App& app, Context& ctx) {
   imp->excludes(quick)->excludes(full)->excludes(shapes);
   quick->excludes(full)->excludes(shapes);
   full->excludes(shapes);
-  sub->add_option("--accelerator", o->accelerator, "the accelerator entry to overlay with GEMM, memory, host-link and launch curves");
+  sub->add_option("--accelerator", o->accelerator, "the accelerator entry to overlay with GEMM, memory, host-link and launch curves (measuring: default from the device name)");
   sub->add_option("--node", o->node, "the node entry to overlay with collective curves");
   sub->add_option("-o,--output", o->output, "the calibrated entry to write (YAML, atomically)");
   sub->add_flag("--force", o->force, "overwrite the output if it exists");

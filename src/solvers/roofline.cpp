@@ -1,5 +1,6 @@
 #include "solvers/roofline.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mlsim::solvers {
@@ -30,6 +31,7 @@ Rates achieved_rates(const spec::AcceleratorSpec& a) {
     auto c = std::make_shared<Rates::Calibrated>();
     for (const auto& g : a.calibrated->gemm) c->gemm[static_cast<std::size_t>(g.precision)].emplace(g);
     if (const auto* copy = a.calibrated->memory_at("copy")) c->memory = *copy;
+    c->kernel_fixed_s = a.calibrated->device_gap_s.value_or(0.0);
     r.calibrated = std::move(c);
   }
   return r;
@@ -57,7 +59,7 @@ std::optional<double> calibrated_gemm_s(const workload::Operator& op, const Rate
   if (!table) return std::nullopt;
   double m = op.gemm_m, n = op.gemm_n, k = op.gemm_k;
   if (m < 1.0 || n < 1.0 || k < 1.0) m = n = k = std::max(1.0, std::cbrt(op.flops / 2.0));
-  return table->time(m, n, k) * op.flops / (2.0 * m * n * k);
+  return std::max(0.0, table->time(m, n, k) - r.calibrated->kernel_fixed_s) * op.flops / (2.0 * m * n * k);
 }
 
 }  // namespace
@@ -76,7 +78,7 @@ std::optional<OpTime> time_operator(const workload::Operator& op, const Rates& r
       t.memory_s = nominal->memory_s;
     }
     if (r.calibrated->memory) {
-      t.memory_s = size_curve_time(*r.calibrated->memory, op.bytes);
+      t.memory_s = op.bytes > 0.0 ? std::max(0.0, size_curve_time(*r.calibrated->memory, op.bytes) - r.calibrated->kernel_fixed_s) : 0.0;
     } else if (g) {
       t.memory_s = r.memory_bandwidth > 0.0 ? op.bytes / r.memory_bandwidth : 0.0;
     }

@@ -30,6 +30,10 @@ struct Rates {
   struct Calibrated {
     std::array<std::optional<GemmTable>, kPrecisionCount> gemm;   // GEMM time by shape
     std::optional<spec::SizeCurve> memory;                       // HBM time by traffic (the copy curve)
+    // The fixed per-kernel cost inside every measured kernel time (the measured device gap: an empty
+    // kernel's share of back-to-back launches). The launch model charges it per kernel, so the
+    // roofline takes measured times minus it (never below zero).
+    double kernel_fixed_s = 0.0;
   };
   std::shared_ptr<const Calibrated> calibrated;
 };

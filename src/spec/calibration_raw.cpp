@@ -106,20 +106,10 @@ std::vector<std::string> split_ws(const std::string& line, std::vector<std::size
   return out;
 }
 
-// Rows of an nccl-tests JSON log: any object holding `size` and `out_of_place` {time, alg_bw, bus_bw}.
-void collect_json_rows(const Node& n, std::vector<const Node*>& rows, std::map<std::string, std::string>& facts) {
-  if (n.is_map()) {
-    if (n.find("size") != nullptr && n.find("out_of_place") != nullptr) {
-      rows.push_back(&n);
-      return;
-    }
-    for (const auto& [k, v] : n.map) {
-      if (v.is_scalar() && !facts.contains(k)) facts[k] = v.scalar;
-      collect_json_rows(v, rows, facts);
-    }
-  } else if (n.is_seq()) {
-    for (const auto& c : n.seq) collect_json_rows(c, rows, facts);
-  }
+// The last component of a path ("/opt/nccl-tests/build/all_reduce_perf" -> "all_reduce_perf").
+std::string fs_name(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 void finish_group_size(RawCalibration& raw, std::optional<long long> from_log, std::optional<long long> override_n,
@@ -184,6 +174,7 @@ RawCalibration read_raw_probe(const Node& root, Diagnostics& d) {
     return raw;
   }
   if (const Node* c = need(root, "complete", d, "raw file")) raw.complete = c->scalar == "true";
+  if (!raw.complete) raw.notes.push_back("the probe run was incomplete (\"complete\": false): fitting what it measured");
   if (const Node* prov = need(root, "provenance", d, "raw file")) {
     raw.tool = opt_string(*prov, "tool") + " " + opt_string(*prov, "version") + " (backend " + opt_string(*prov, "backend") +
                ", mode " + opt_string(*prov, "mode") + ")";
@@ -277,46 +268,61 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
   if (text[first] == '{' || text[first] == '[') {
     const Node root = load_yaml(text, file, d);
     if (d.has_errors()) return raw;
-    std::vector<const Node*> rows;
-    std::map<std::string, std::string> facts;
-    collect_json_rows(root, rows, facts);
-    if (rows.empty()) {
-      d.error(root.origin, "nccl-tests JSON: found no rows with \"size\" and \"out_of_place\"");
+    // nccl-tests -J (src/util.cu): {args: [program, ...], config: {nthreads, ngpus, devices: [one
+    // entry per process]}, results: [{size, type, out_of_place: {time, alg_bw, bus_bw, nwrong}}]}.
+    const Node* results = root.is_map() ? root.find("results") : nullptr;
+    if (results == nullptr || !results->is_seq()) {
+      d.error(root.origin, "nccl-tests JSON: expected a \"results\" list (the file nccl-tests writes with -J)");
       return raw;
     }
-    for (const char* key : {"collective", "name", "test", "op"}) {
-      if (op.empty() && facts.contains(key)) op = op_from_name(facts[key]);
+    if (const Node* args = root.find("args"); op.empty() && args != nullptr && args->is_seq() && !args->seq.empty()) {
+      op = op_from_name(fs_name(args->seq[0].scalar));
     }
-    for (const char* key : {"nranks", "nRanks", "ranks"}) {
-      if (!n_from_log && facts.contains(key)) {
-        if (const auto v = parse_number(facts[key])) n_from_log = static_cast<long long>(*v);
+    if (op.empty()) op = op_from_name(fs_name(file));
+    if (op.empty()) {
+      d.error(root.origin, "nccl-tests JSON: cannot tell the collective (no test program in \"args\", none in the file name); pass --op");
+      return raw;
+    }
+    long long nodes = 1, iters = 0;
+    if (const Node* config = root.find("config"); config != nullptr && config->is_map()) {
+      iters = static_cast<long long>(parse_number(opt_string(*config, "iterations")).value_or(0.0));
+      const auto threads = parse_number(opt_string(*config, "nthreads")).value_or(1.0);
+      const auto gpus = parse_number(opt_string(*config, "ngpus")).value_or(1.0);
+      if (const Node* devices = config->find("devices"); devices != nullptr && devices->is_seq() && !devices->seq.empty()) {
+        // One entry per process, each driving nthreads x ngpus ranks.
+        n_from_log = static_cast<long long>(static_cast<double>(devices->seq.size()) * std::max(1.0, threads) * std::max(1.0, gpus));
+        std::set<std::string> hosts;
+        for (const auto& dev : devices->seq) hosts.insert(opt_string(dev, "hostname"));
+        nodes = static_cast<long long>(std::max<std::size_t>(1, hosts.size()));
+        raw.device = opt_string(devices->seq.front(), "device_info");
       }
     }
-    if (op.empty()) op = op_from_name(file);
-    if (op.empty()) {
-      d.error(root.origin, "nccl-tests JSON: cannot tell the collective (no name in the file or the file name); pass --op");
-      return raw;
-    }
-    for (const Node* row : rows) {
-      const auto size = need_number(*row, "size", d, "row");
-      const Node* oop = row->find("out_of_place");
+    for (const auto& row : results->seq) {
+      const auto size = need_number(row, "size", d, "results[]");
+      const Node* oop = need(row, "out_of_place", d, "results[]");
       if (!size || oop == nullptr) continue;
-      const auto t = need_number(*oop, "time", d, "out_of_place");
-      const auto alg = need_number(*oop, "alg_bw", d, "out_of_place");
-      const auto bus = need_number(*oop, "bus_bw", d, "out_of_place");
+      if (!oop->is_map()) continue;   // null: a trace replay without out-of-place results
+      const auto t = need_number(*oop, "time", d, "results[].out_of_place");
+      const auto alg = need_number(*oop, "alg_bw", d, "results[].out_of_place");
+      const auto bus = need_number(*oop, "bus_bw", d, "results[].out_of_place");
       if (!t || !alg || !bus) continue;
-      if (*t <= 0.0) {
-        d.error(oop->find("time")->origin, "out_of_place.time: must be positive");
+      if (*t <= 0.0 || *size <= 0.0) {
+        d.error(oop->find("time")->origin, "results[]: size and time must be positive");
         continue;
       }
-      raw.collectives.push_back({op, 0, 1, opt_string(*row, "type"), *size, {*t * 1e-6, 0, 0.0}, *alg * 1e9, *bus * 1e9});
+      raw.collectives.push_back({op, 0, nodes, opt_string(row, "type"), *size, {*t * 1e-6, iters, 0.0}, *alg * 1e9, *bus * 1e9});
+    }
+    if (d.has_errors()) return raw;
+    if (raw.collectives.empty()) {
+      d.error(root.origin, "nccl-tests JSON: no out-of-place results");
+      return raw;
     }
   } else {
     d.add_source(file, text);
     std::istringstream in(text);
     std::string line;
     int number = 0;
-    long long threads = 0, gpus = 0, rank_lines = 0;
+    long long threads = 0, gpus = 0, rank_lines = 0, iters = 0;
     std::set<std::string> hosts;
     std::size_t col_time = 5, col_alg = 6, col_bus = 7, col_type = 2;
     while (std::getline(in, line)) {
@@ -330,6 +336,8 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
         for (std::size_t i = 0; i + 1 < t.size(); ++i) {
           if (t[i] == "nThread") threads = std::atoll(t[i + 1].c_str());
           if (t[i] == "nGpus") gpus = std::atoll(t[i + 1].c_str());
+          // "warmup iters: 5 iters: 20 agg iters: 1": the timed iterations behind each row's mean.
+          if (t[i] == "iters:" && (i == 0 || (t[i - 1] != "warmup" && t[i - 1] != "agg"))) iters = std::atoll(t[i + 1].c_str());
         }
         if (!t.empty() && t[0] == "Rank") {
           ++rank_lines;
@@ -376,7 +384,7 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
       if (!alg || !bus) { bad(col_alg, "expected algbw and busbw in GB/s"); continue; }
       raw.collectives.push_back({op, 0, 1, tok[col_type], *size, {*t * 1e-6, 0, 0.0}, *alg * 1e9, *bus * 1e9});
     }
-    if (op.empty()) op = op_from_name(file);
+    if (op.empty()) op = op_from_name(fs_name(file));
     if (op.empty()) {
       d.error(top, "nccl-tests log: cannot tell the collective (no \"Collective test starting\" line, no op in the file name); pass --op");
       return raw;
@@ -392,7 +400,10 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
       n_from_log = std::max<long long>(1, threads) * gpus;   // one process: nThread x nGpus
     }
     const long long nodes = hosts.empty() ? 1 : static_cast<long long>(hosts.size());
-    for (auto& c : raw.collectives) c.nodes = nodes;
+    for (auto& c : raw.collectives) {
+      c.nodes = nodes;
+      c.stats.samples = iters;   // nccl-tests reports the mean of `iters` iterations and no spread
+    }
   }
   finish_group_size(raw, n_from_log, nranks_override, d, top);
   return raw;

@@ -60,11 +60,12 @@ struct RawCalibration {
 // a wrong `format`, a missing key or a value of the wrong type is an error at its line:col.
 RawCalibration read_raw_probe(const Node& root, Diagnostics& d);
 
-// An nccl-tests log. `text` is the whole file; JSON logs (starting with `{` or `[`) go through
-// the YAML loader. The operation comes from the log ("Collective test starting: all_reduce_perf"),
-// else from the file name (all_reduce_perf.txt), else from `op_override`. The group size comes
-// from the log's `Rank` lines, else from nThread x nGpus of a single-process run, else from the
-// ratio busbw / algbw, else from `nranks_override`.
+// An nccl-tests log. `text` is the whole file; JSON logs (`-J`, starting with `{`) go through the
+// YAML loader. The operation comes from the log (text: "Collective test starting: all_reduce_perf";
+// JSON: the program in `args`), else from the file name, else from `op_override`. The group size
+// comes from the log (text: its `Rank` lines, else nThread x nGpus of a single-process run; JSON:
+// config.devices, one per process, x nthreads x ngpus), else from the ratio busbw / algbw, else
+// from `nranks_override`. Out-of-place rows are used (nccl-tests' primary figures).
 RawCalibration read_nccl_tests(const std::string& text, const std::string& file, Diagnostics& d,
                                std::optional<long long> nranks_override, const std::string& op_override = "");
 

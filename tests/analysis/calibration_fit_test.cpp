@@ -5,6 +5,7 @@
 #include <random>
 
 #include "analysis/calibration_fit.hpp"
+#include "analysis/calibration_plan.hpp"
 #include "solvers/calibrated.hpp"
 
 using namespace mlsim;
@@ -151,4 +152,16 @@ TEST_CASE("calibrated collective time: exact group, nearest single-node group, n
   CHECK(*solvers::calibrated_collective_time(node, "all_reduce", 1e6, 4, 1) == doctest::Approx(30e-6 * 1.5 / 1.75));
   CHECK_FALSE(solvers::calibrated_collective_time(node, "all_gather", 1e6, 8, 1).has_value());
   CHECK_FALSE(solvers::calibrated_collective_time(node, "all_reduce", 1e6, 16, 2).has_value());
+}
+
+TEST_CASE("the zoo accelerator of a CUDA device name") {
+  CHECK(analysis::accelerator_for_device("NVIDIA H100 80GB HBM3") == "h100_sxm");
+  CHECK(analysis::accelerator_for_device("NVIDIA H100 80GB HBM3 (fake)") == "h100_sxm");
+  CHECK(analysis::accelerator_for_device("NVIDIA H100 PCIe") == "h100_pcie");
+  CHECK(analysis::accelerator_for_device("NVIDIA H200") == "h200_sxm");
+  CHECK(analysis::accelerator_for_device("NVIDIA A100-SXM4-40GB") == "a100_sxm_40gb");
+  CHECK(analysis::accelerator_for_device("NVIDIA A100-SXM4-80GB") == "a100_sxm_80gb");
+  CHECK_FALSE(analysis::accelerator_for_device("NVIDIA A100 80GB PCIe").has_value());
+  CHECK_FALSE(analysis::accelerator_for_device("NVIDIA H100 NVL").has_value());
+  CHECK_FALSE(analysis::accelerator_for_device("NVIDIA GeForce RTX 4090").has_value());
 }
