@@ -3,6 +3,8 @@
 // monotonicity of cost and carbon, and the data wall. Hardware and site figures come from the zoo.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -213,6 +215,47 @@ TEST_CASE("queue wait and compute-optimal sizes in the ops section") {
   REQUIRE(d.chinchilla_params.has_value());
   REQUIRE(d.tokens_per_param.has_value());
   CHECK(*d.tokens_per_param == doctest::Approx(20e9 / workload::count_params(test::zoo_model("llama3_70b")).total).epsilon(1e-6));
+}
+
+}  // namespace mlsim
+
+// The published operations figures (validation/published.yaml, D_reliability_energy) that the
+// point builders express, scored with failure rates from Llama 3's Table 5, not from the runs.
+#include "analysis/accuracy.hpp"
+#include "spec/scenario.hpp"
+
+namespace mlsim {
+
+TEST_CASE("accuracy of the operations points: checkpoint, restarts, GPU-hours, energy") {
+  std::string text;
+  Diagnostics d;
+  REQUIRE(spec::read_text_file(test::source_path("validation/published.yaml"), text, d));
+  analysis::AccuracyReport report;
+  analysis::AccuracyRunner runner(test::zoo());
+  runner.add_published(text, "published.yaml", report, d);
+  CHECK_FALSE(d.has_errors());
+  std::map<std::string, const analysis::AccuracyPoint*> by_id;
+  for (const auto& p : report.points) by_id[p.id] = &p;
+  const auto err = [&](const std::string& id) {
+    REQUIRE(by_id.contains(id));
+    const auto* p = by_id[id];
+    REQUIRE_MESSAGE(p->status == analysis::PointStatus::kScored, std::string(id + ": " + p->reason));
+    return *p->signed_error;
+  };
+  // Megatron-LM 1T: 1.008e12 x 14 B = 14.1 TB vs 13.8 TB published.
+  CHECK(std::fabs(err("D-MEG21-1T-CHECKPOINT")) < 0.05);
+  // OPT-175B: 124 nodes x 1440 h / 6335 h = 28.2 interruptions vs at least 35 manual restarts (within x1.5).
+  const double opt = err("D-OPT175B-RESTARTS");
+  CHECK(1.0 + opt > 1.0 / 1.5);
+  CHECK(1.0 + opt < 1.5);
+  CHECK(by_id["D-OPT175B-RESTARTS"]->predicted.value() == doctest::Approx(124.0 * 1440.0 / (2654208.0 / 419.0)).epsilon(0.002));
+  // LLaMA-65B GPU-hours within 25 %.
+  CHECK(std::fabs(err("D-LLAMA1-65B-GPU-HOURS")) < 0.25);
+  // Measured today and kept honest: BLOOM's energy is under-predicted (the run took 118 days for
+  // ~78 days of modelled work) and Kokolis et al.'s research-cluster job MTTF is 6x shorter than
+  // Llama 3's hardware rates give.
+  CHECK(err("D-BLOOM-176B-ENERGY-CO2") == doctest::Approx(-0.33).epsilon(0.1));
+  CHECK(err("D-KOKOLIS-MTTF-1024GPU") == doctest::Approx(5.26).epsilon(0.01));
 }
 
 }  // namespace mlsim
