@@ -207,6 +207,11 @@ training: {global_batch: 256, micro_batch: 256, precision: fp16}
   CHECK(all.data_pipeline->gpu_utilization == doctest::Approx(1.0));
   CHECK(all.binding_wall != "data_pipeline");
   CHECK(all.training->step_time_s == doctest::Approx(fast.training->step_time_s));
+  // 22 workers (4,818/s) just outpace the demand: the data takes most of the step, yet overlaps it.
+  const auto near = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219, workers: 22}\n");
+  REQUIRE(22.0 * 219.0 > demand);
+  CHECK(near.binding_wall != "data_pipeline");
+  CHECK(wall(near, "data_pipeline")->utilization == doctest::Approx(demand / (22.0 * 219.0)));
 }
 
 TEST_CASE("queue wait and compute-optimal sizes in the ops section") {
