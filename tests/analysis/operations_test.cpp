@@ -102,6 +102,23 @@ TEST_CASE("a reliability section with an unknown key is an error at its line") {
   CHECK(d.all().front().message.find("checkpont") != std::string::npos);
 }
 
+TEST_CASE("reliability and data sections on a serving scenario are errors, not ignored") {
+  const std::string serving = R"(schema_version: 1
+kind: scenario
+name: serving
+system: {accelerator: h100_sxm, count: 1}
+model: llama3_8b
+inference: {prompt_tokens: 128, output_tokens: 128, batch: 1}
+)";
+  for (const char* extra : {"reliability: {node_mtbf: 100 h}\n", "data: {bytes_per_sample: 1 kB}\n"}) {
+    Diagnostics d;
+    CHECK_FALSE(test::scenario_from_text(serving + extra, d).has_value());
+    REQUIRE(d.has_errors());
+    CHECK(d.all().front().message.find("applies to training runs only") != std::string::npos);
+    CHECK(d.all().front().origin.line == 7);
+  }
+}
+
 TEST_CASE("operations section: energy = (curve power + node share) x n x time x PUE, carbon = energy x intensity") {
   const auto e = run(kLlama70b + "operations: {power: utilization, embodied_carbon: 2500 kgCO2, lifetime: 1826 d, carbon_price_usd_per_tonne: 100}\n");
   REQUIRE(e.ops.has_value());
@@ -265,6 +282,36 @@ TEST_CASE("accuracy of the operations points: checkpoint, restarts, GPU-hours, e
   // Llama 3's hardware rates give.
   CHECK(err("D-BLOOM-176B-ENERGY-CO2") == doctest::Approx(-0.33).epsilon(0.1));
   CHECK(err("D-KOKOLIS-MTTF-1024GPU") == doctest::Approx(5.26).epsilon(0.01));
+}
+
+}  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("algorithm section: DP-SGD's per-sample gradients and 2:4-pruned weights") {
+  const std::string yaml = R"(schema_version: 1
+kind: scenario
+name: dp-sgd
+system: {accelerator: h100_sxm, count: 8, node: dgx_h100}
+software: megatron
+model: llama3_8b
+training: {seq_len: 2048, global_batch: 8, micro_batch: 1, precision: bf16, parallelism: {tp: 8}}
+)";
+  const auto e = run(yaml + "algorithm: {dp_sgd: per_sample, sparsity: 0.5, index_bits: 2}\n");
+  REQUIRE(e.algorithm.has_value());
+  const auto& a = *e.algorithm;
+  CHECK(a.dp_sgd == "per_sample");
+  CHECK(a.dpsgd_flops_factor == doctest::Approx(8.0 / 6.0));
+  CHECK(a.dpsgd_step_time_s == doctest::Approx(e.training->step_time_s + e.training->compute_s / 3.0));
+  // One sample's fp32 gradient of this rank's weights: 1 x (weights bytes / 2) x 4.
+  CHECK(a.dpsgd_extra_bytes == doctest::Approx(e.memory.weights_bytes / 2.0 * 4.0));
+  const double params = workload::count_params(test::zoo_model("llama3_8b")).total;
+  CHECK(a.dense_weight_bytes == doctest::Approx(params * 2.0));
+  CHECK(a.compressed_weight_bytes == doctest::Approx(params * 0.5 * 18.0 / 8.0));
+  const auto ghost = run(yaml + "algorithm: {dp_sgd: ghost}\n");
+  CHECK(ghost.algorithm->dpsgd_extra_bytes == 0.0);
+  CHECK(ghost.algorithm->dpsgd_step_time_s > a.dpsgd_step_time_s);
+  CHECK(ghost.algorithm->compressed_weight_bytes == doctest::Approx(params * 2.0));
 }
 
 }  // namespace mlsim
