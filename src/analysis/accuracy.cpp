@@ -320,8 +320,8 @@ std::string metric_reason(const std::string& category, const std::string& metric
            "model, not a test of it";
   }
   if (category.rfind("D_", 0) == 0) {
-    return metric + " is an operations figure (energy, emissions, GPU-hours, cost, failures, checkpoints): it maps to the "
-           "ops / reliability sections, which the operations issue adds, and needs the run's full configuration";
+    return metric + " is an operations figure (energy, emissions, GPU-hours, cost, failures, checkpoints) that the operations "
+           "issue's point builders do not express: it sums several runs or stages, or the run's configuration is not published";
   }
   if (metric == "per_layer_fwd_plus_bwd_time") return "a per-layer forward+backward time: the estimate reports whole steps, not one layer";
   if (metric == "model_flops_utilization_range") {
@@ -637,6 +637,9 @@ PublishedMapping map_published_entry(const Node& entry, const spec::Zoo& zoo) {
   if (value != nullptr && value->is_seq()) return not_expressible("a range (" + text_of(value) + "), not one value");
   if (!number_of(value)) return not_expressible("the value is not a number");
   if (category == "A_training" && is_training_metric(metric)) return map_training(entry, id, metric, zoo);
+  if (category.rfind("D_", 0) == 0) {
+    if (auto m = map_operations_entry(id)) return *m;
+  }
   if (category == "B_inference" && (metric == "offline_output_throughput" || metric == "offline_throughput" ||
                                     metric == "time_to_first_token_batch1")) {
     return map_inference(entry, id, metric);
@@ -983,6 +986,21 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
     case Q::kThroughput: v = e.inference->throughput_tokens_per_s; break;
     case Q::kTtftMs:
       if (e.inference->ttft_s) v = *e.inference->ttft_s * 1e3;
+      break;
+    case Q::kCheckpointTb:
+      if (e.reliability) v = e.reliability->checkpoint_bytes / 1e12;
+      break;
+    case Q::kFailuresInDuration:
+      if (e.reliability) v = e.reliability->work_s / e.reliability->cluster_mtbf_s;
+      break;
+    case Q::kClusterMtbfHours:
+      if (e.reliability) v = e.reliability->cluster_mtbf_s / 3600.0;
+      break;
+    case Q::kGpuHours:
+      if (e.ops) v = e.ops->gpu_hours;
+      break;
+    case Q::kGpuHoursTimesTdpKwh:
+      if (e.ops) v = e.ops->gpu_hours * s->system.accelerator.tdp.si() / 1000.0;
       break;
   }
   if (!v || !std::isfinite(*v)) {

@@ -113,7 +113,10 @@ struct PublishedMapping {
   std::vector<std::string> notes;     // assumptions
   // What to read from the estimate.
   enum class Quantity {
-    kStepTimeMs, kHfuTimesPeak, kMfuTimesPeak, kMfuPercent, kTokensPerSPerGpu, kTimeToTrainMinutes, kThroughput, kTtftMs
+    kStepTimeMs, kHfuTimesPeak, kMfuTimesPeak, kMfuPercent, kTokensPerSPerGpu, kTimeToTrainMinutes, kThroughput, kTtftMs,
+    // Operations (analysis/accuracy_ops.cpp): checkpoint TB, failures in the stated wall time,
+    // cluster MTBF in hours, GPU-hours including failures, GPU-hours x TDP in kWh.
+    kCheckpointTb, kFailuresInDuration, kClusterMtbfHours, kGpuHours, kGpuHoursTimesTdpKwh
   };
   Quantity quantity = Quantity::kMfuPercent;
   double peak_tflops = 0;             // for the × peak quantities
@@ -124,6 +127,8 @@ struct PublishedMapping {
   std::vector<spec::Override> overrides;   // applied to the scenario (e.g. a model key the run changed)
 };
 PublishedMapping map_published_entry(const spec::Node& entry, const spec::Zoo& zoo);
+// The operations entries (category D_) that a scenario can express, by id; nullopt for the others.
+std::optional<PublishedMapping> map_operations_entry(const std::string& id);
 
 // ---- running --------------------------------------------------------------------------------------
 

@@ -40,6 +40,9 @@ void apply_data_pipeline(const spec::Scenario& s, TrainingReport& tr, Estimate& 
     tr.hfu *= f;
     tr.tokens_per_s *= f;
     if (tr.time_to_train_s) *tr.time_to_train_s /= f;
+    for (auto& w : e.walls) {
+      if (w.name != "memory_capacity") w.utilization *= f;   // shares of the longer step
+    }
   }
   e.walls.push_back({"data_pipeline", data_s, tr.step_time_s > 0.0 ? data_s / tr.step_time_s : 0.0, false,
                      detail ? format_double(r.supply_samples_per_s, 5) + " samples/s per node supplied (" + r.limiter + "-bound) vs " +

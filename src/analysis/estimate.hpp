@@ -99,6 +99,16 @@ struct DataPipelineReport {
   std::string limiter, storage;
 };
 
+// DP-SGD and weight compression on top of a training run (solvers/scaling_laws).
+struct AlgorithmReport {
+  std::string dp_sgd;                     // "none", "per_sample", "ghost"
+  double dpsgd_flops_factor = 1;          // training FLOPs relative to ordinary training
+  double dpsgd_step_time_s = 0;           // the step with the extra gradient work at the same rate
+  double dpsgd_extra_bytes = 0;           // per device: materialized per-sample gradients
+  bool dpsgd_fits = true;
+  double dense_weight_bytes = 0, compressed_weight_bytes = 0;   // the whole model
+};
+
 struct Estimate {
   std::string scenario;
   bool feasible = true;
@@ -113,6 +123,7 @@ struct Estimate {
   std::optional<OpsReport> ops;
   std::optional<ReliabilityReport> reliability;
   std::optional<DataPipelineReport> data_pipeline;
+  std::optional<AlgorithmReport> algorithm;
   std::vector<std::string> warnings;
 };
 

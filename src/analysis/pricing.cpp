@@ -64,6 +64,8 @@ void choose_binding_wall(Estimate& e) {
       continue;
     }
     if (best != nullptr && best->name == "memory_capacity") continue;
+    // The input pipeline prefetches alongside the step: it binds only when it is the longer one.
+    if (w.name == "data_pipeline" && w.utilization < 1.0) continue;
     if (best == nullptr || w.time_s > best->time_s) best = &w;
   }
   if (best != nullptr) {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "analysis/evaluate.hpp"
+#include "analysis/algorithm.hpp"
 #include "analysis/data_feed.hpp"
 #include "analysis/operations.hpp"
 #include "analysis/reliability.hpp"
@@ -606,6 +607,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   }
   add_capacity_wall(e, o.detail);
   apply_data_pipeline(s, tr, e, o.detail);
+  if (s.algorithm) e.algorithm = algorithm_walls(s, tr, mem, cnn ? shape.params : params.total);
   if (s.duration || tr.time_to_train_s) {
     const double work = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
     const double total_params = cnn ? shape.params : params.total;

@@ -110,6 +110,7 @@ std::string to_json(const analysis::Estimate& e, int indent) {
   }
   if (e.reliability) j["reliability"] = reliability_json(*e.reliability);
   if (e.data_pipeline) j["data_pipeline"] = data_pipeline_json(*e.data_pipeline);
+  if (e.algorithm) j["algorithm"] = algorithm_json(*e.algorithm);
   j["warnings"] = e.warnings;
   return j.dump(indent) + "\n";
 }

@@ -82,4 +82,14 @@ nlohmann::ordered_json data_pipeline_json(const analysis::DataPipelineReport& r)
           {"gpu_utilization", finite(r.gpu_utilization, "gpu_utilization")}};
 }
 
+nlohmann::ordered_json algorithm_json(const analysis::AlgorithmReport& r) {
+  return {{"dp_sgd", r.dp_sgd},
+          {"dpsgd_flops_factor", finite(r.dpsgd_flops_factor, "dpsgd_flops_factor")},
+          {"dpsgd_step_time_s", finite(r.dpsgd_step_time_s, "dpsgd_step_time_s")},
+          {"dpsgd_extra_bytes", finite(r.dpsgd_extra_bytes, "dpsgd_extra_bytes")},
+          {"dpsgd_fits", r.dpsgd_fits},
+          {"dense_weight_bytes", finite(r.dense_weight_bytes, "dense_weight_bytes")},
+          {"compressed_weight_bytes", finite(r.compressed_weight_bytes, "compressed_weight_bytes")}};
+}
+
 }  // namespace mlsim::report

@@ -90,4 +90,21 @@ DataSpec read_data_spec(const Node& n, Diagnostics& d) {
   return s;
 }
 
+AlgorithmSpec read_algorithm_spec(const Node& n, Diagnostics& d) {
+  AlgorithmSpec s;
+  MapReader m(&n, d, "algorithm");
+  if (!m.valid()) {
+    d.error(n.origin, "algorithm: expected a mapping (dp_sgd, sparsity, weight_bits, index_bits)");
+    return s;
+  }
+  if (auto v = m.choice("dp_sgd", {"none", "per_sample", "ghost"})) {
+    s.dp_sgd = *v == "per_sample" ? DpSgd::kPerSample : (*v == "ghost" ? DpSgd::kGhost : DpSgd::kNone);
+  }
+  s.sparsity = m.number("sparsity", Need::kOptional, 0.0, 0.999).value_or(0.0);
+  s.weight_bits = m.number("weight_bits", Need::kOptional, 1.0, 64.0);
+  s.index_bits = m.number("index_bits", Need::kOptional, 0.0, 64.0).value_or(0.0);
+  m.finish();
+  return s;
+}
+
 }  // namespace mlsim::spec

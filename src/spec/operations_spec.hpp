@@ -73,4 +73,16 @@ struct DataSpec {
 
 DataSpec read_data_spec(const Node& n, Diagnostics& d);
 
+enum class DpSgd { kNone, kPerSample, kGhost };
+
+// Scenario `algorithm:`: DP-SGD and weight compression (pruning, fewer bits) on top of the run.
+struct AlgorithmSpec {
+  DpSgd dp_sgd = DpSgd::kNone;
+  double sparsity = 0.0;             // fraction of weights pruned
+  std::optional<double> weight_bits; // stored bits per kept weight; default: the weights' precision
+  double index_bits = 0.0;           // metadata bits per kept weight (2:4 sparsity: 2)
+};
+
+AlgorithmSpec read_algorithm_spec(const Node& n, Diagnostics& d);
+
 }  // namespace mlsim::spec

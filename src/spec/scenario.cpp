@@ -417,9 +417,19 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
     s.duration = o.quantity<Seconds>("duration", "30 d");
     o.finish();
   }
-  if (const Node* rel = r.get("reliability")) s.reliability = read_reliability_spec(*rel, diags);
+  if (const Node* rel = r.get("reliability")) {
+    s.reliability = read_reliability_spec(*rel, diags);
+    if (training == nullptr) diags.error(rel->origin, "reliability: applies to training runs only (failures and checkpoints of a job)");
+  }
   if (const Node* op = r.get("operations")) s.operations = read_operations_spec(*op, diags);
-  if (const Node* data = r.get("data")) s.data = read_data_spec(*data, diags);
+  if (const Node* data = r.get("data")) {
+    s.data = read_data_spec(*data, diags);
+    if (training == nullptr) diags.error(data->origin, "data: applies to training runs only (the input pipeline feeding a training step)");
+  }
+  if (const Node* alg = r.get("algorithm")) {
+    s.algorithm = read_algorithm_spec(*alg, diags);
+    if (training == nullptr) diags.error(alg->origin, "algorithm: applies to training runs only (DP-SGD, pruned or quantized weights)");
+  }
   r.finish();
   if (diags.has_errors()) return std::nullopt;
   s.tree = std::move(root);

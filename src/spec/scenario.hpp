@@ -97,6 +97,7 @@ struct Scenario {
   std::optional<ReliabilitySpec> reliability;   // reliability: (spec/operations_spec.hpp)
   std::optional<OperationsSpec> operations;     // operations:
   std::optional<DataSpec> data;                 // data:
+  std::optional<AlgorithmSpec> algorithm;       // algorithm:
   Node tree;                             // the composed tree, with every value's origin
 };
 

@@ -3,6 +3,8 @@
 // monotonicity of cost and carbon, and the data wall. Hardware and site figures come from the zoo.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -100,6 +102,23 @@ TEST_CASE("a reliability section with an unknown key is an error at its line") {
   CHECK(d.all().front().message.find("checkpont") != std::string::npos);
 }
 
+TEST_CASE("reliability and data sections on a serving scenario are errors, not ignored") {
+  const std::string serving = R"(schema_version: 1
+kind: scenario
+name: serving
+system: {accelerator: h100_sxm, count: 1}
+model: llama3_8b
+inference: {prompt_tokens: 128, output_tokens: 128, batch: 1}
+)";
+  for (const char* extra : {"reliability: {node_mtbf: 100 h}\n", "data: {bytes_per_sample: 1 kB}\n"}) {
+    Diagnostics d;
+    CHECK_FALSE(test::scenario_from_text(serving + extra, d).has_value());
+    REQUIRE(d.has_errors());
+    CHECK(d.all().front().message.find("applies to training runs only") != std::string::npos);
+    CHECK(d.all().front().origin.line == 7);
+  }
+}
+
 TEST_CASE("operations section: energy = (curve power + node share) x n x time x PUE, carbon = energy x intensity") {
   const auto e = run(kLlama70b + "operations: {power: utilization, embodied_carbon: 2500 kgCO2, lifetime: 1826 d, carbon_price_usd_per_tonne: 100}\n");
   REQUIRE(e.ops.has_value());
@@ -170,37 +189,46 @@ operations: {embodied_carbon: 2500 kgCO2}
   }
 }
 
-TEST_CASE("data wall: 48 decode workers at 219 JPEG/s each cannot feed 8 A100s training ResNet-50") {
+TEST_CASE("data wall: 6 decode workers at 219 JPEG/s each cannot feed an A100 training ResNet-50") {
   const std::string yaml = R"(schema_version: 1
 kind: scenario
 name: data wall
-system: {accelerator: a100_sxm_80gb, count: 8, node: dgx_a100}
+system: {accelerator: a100_sxm_80gb, count: 1, node: dgx_a100}
 software: pytorch_eager
 model: resnet50
-training: {global_batch: 2048, micro_batch: 256, precision: fp16, parallelism: {dp: 8}}
+training: {global_batch: 256, micro_batch: 256, precision: fp16}
 )";
   const auto fast = run(yaml);
   REQUIRE(fast.training.has_value());
-  const double demand = 2048.0 / fast.training->step_time_s;
-  const auto e = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219, workers: 48}\n");
+  const double demand = 256.0 / fast.training->step_time_s;
+  const auto e = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219, workers: 6}\n");
   REQUIRE(e.data_pipeline.has_value());
   const auto& d = *e.data_pipeline;
   CHECK(d.limiter == "decode");
-  CHECK(d.supply_samples_per_s == doctest::Approx(48.0 * 219.0));
+  CHECK(d.supply_samples_per_s == doctest::Approx(6.0 * 219.0));
   CHECK(d.demand_samples_per_s == doctest::Approx(demand));
-  REQUIRE(demand > 48.0 * 219.0);   // the premise: the GPUs would eat more than the CPUs decode
-  CHECK(d.gpu_utilization == doctest::Approx(48.0 * 219.0 / demand));
+  REQUIRE(demand > 6.0 * 219.0);   // the premise: the GPU would eat more than the CPUs decode
+  CHECK(d.gpu_utilization == doctest::Approx(6.0 * 219.0 / demand));
   CHECK(e.binding_wall == "data_pipeline");
   REQUIRE(wall(e, "data_pipeline") != nullptr);
   CHECK(wall(e, "data_pipeline")->binding);
   CHECK(wall(fast, "data_pipeline") == nullptr);
-  // The step waits for data: 2048 images at 10,512/s; MFU falls by the same factor.
-  CHECK(e.training->step_time_s == doctest::Approx(2048.0 / (48.0 * 219.0)));
+  // The step waits for data: 256 images at 1,314/s; MFU falls by the same factor.
+  CHECK(e.training->step_time_s == doctest::Approx(256.0 / (6.0 * 219.0)));
   CHECK(e.training->mfu == doctest::Approx(fast.training->mfu * d.gpu_utilization));
-  // With every one of the DGX A100's 128 cores decoding, the wall moves or vanishes.
+  CHECK(wall(e, "compute")->utilization == doctest::Approx(wall(fast, "compute")->utilization * d.gpu_utilization));
+  // With every one of the DGX A100's 128 cores decoding (28,032/s), storage binds at 25 GB/s /
+  // 110 kB = 227,273/s > demand: the GPU is fed and the wall does not bind.
   const auto all = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219}\n");
   CHECK(all.data_pipeline->workers == 128.0);
-  CHECK(all.data_pipeline->gpu_utilization > d.gpu_utilization);
+  CHECK(all.data_pipeline->gpu_utilization == doctest::Approx(1.0));
+  CHECK(all.binding_wall != "data_pipeline");
+  CHECK(all.training->step_time_s == doctest::Approx(fast.training->step_time_s));
+  // 22 workers (4,818/s) just outpace the demand: the data takes most of the step, yet overlaps it.
+  const auto near = run(yaml + "data: {bytes_per_sample: 110 kB, decode_per_core: 219, workers: 22}\n");
+  REQUIRE(22.0 * 219.0 > demand);
+  CHECK(near.binding_wall != "data_pipeline");
+  CHECK(wall(near, "data_pipeline")->utilization == doctest::Approx(demand / (22.0 * 219.0)));
 }
 
 TEST_CASE("queue wait and compute-optimal sizes in the ops section") {
@@ -213,6 +241,77 @@ TEST_CASE("queue wait and compute-optimal sizes in the ops section") {
   REQUIRE(d.chinchilla_params.has_value());
   REQUIRE(d.tokens_per_param.has_value());
   CHECK(*d.tokens_per_param == doctest::Approx(20e9 / workload::count_params(test::zoo_model("llama3_70b")).total).epsilon(1e-6));
+}
+
+}  // namespace mlsim
+
+// The published operations figures (validation/published.yaml, D_reliability_energy) that the
+// point builders express, scored with failure rates from Llama 3's Table 5, not from the runs.
+#include "analysis/accuracy.hpp"
+#include "spec/scenario.hpp"
+
+namespace mlsim {
+
+TEST_CASE("accuracy of the operations points: checkpoint, restarts, GPU-hours, energy") {
+  std::string text;
+  Diagnostics d;
+  REQUIRE(spec::read_text_file(test::source_path("validation/published.yaml"), text, d));
+  analysis::AccuracyReport report;
+  analysis::AccuracyRunner runner(test::zoo());
+  runner.add_published(text, "published.yaml", report, d);
+  CHECK_FALSE(d.has_errors());
+  std::map<std::string, const analysis::AccuracyPoint*> by_id;
+  for (const auto& p : report.points) by_id[p.id] = &p;
+  const auto err = [&](const std::string& id) {
+    REQUIRE(by_id.contains(id));
+    const auto* p = by_id[id];
+    REQUIRE_MESSAGE(p->status == analysis::PointStatus::kScored, std::string(id + ": " + p->reason));
+    return *p->signed_error;
+  };
+  // Megatron-LM 1T: 1.008e12 x 14 B = 14.1 TB vs 13.8 TB published.
+  CHECK(std::fabs(err("D-MEG21-1T-CHECKPOINT")) < 0.05);
+  // OPT-175B: 124 nodes x 1440 h / 6335 h = 28.2 interruptions vs at least 35 manual restarts (within x1.5).
+  const double opt = err("D-OPT175B-RESTARTS");
+  CHECK(1.0 + opt > 1.0 / 1.5);
+  CHECK(1.0 + opt < 1.5);
+  CHECK(by_id["D-OPT175B-RESTARTS"]->predicted.value() == doctest::Approx(124.0 * 1440.0 / (2654208.0 / 419.0)).epsilon(0.002));
+  // LLaMA-65B GPU-hours within 25 %.
+  CHECK(std::fabs(err("D-LLAMA1-65B-GPU-HOURS")) < 0.25);
+  // Measured today and kept honest: BLOOM's energy is under-predicted (the run took 118 days for
+  // ~78 days of modelled work) and Kokolis et al.'s research-cluster job MTTF is 6x shorter than
+  // Llama 3's hardware rates give.
+  CHECK(err("D-BLOOM-176B-ENERGY-CO2") == doctest::Approx(-0.33).epsilon(0.1));
+  CHECK(err("D-KOKOLIS-MTTF-1024GPU") == doctest::Approx(5.26).epsilon(0.01));
+}
+
+}  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("algorithm section: DP-SGD's per-sample gradients and 2:4-pruned weights") {
+  const std::string yaml = R"(schema_version: 1
+kind: scenario
+name: dp-sgd
+system: {accelerator: h100_sxm, count: 8, node: dgx_h100}
+software: megatron
+model: llama3_8b
+training: {seq_len: 2048, global_batch: 8, micro_batch: 1, precision: bf16, parallelism: {tp: 8}}
+)";
+  const auto e = run(yaml + "algorithm: {dp_sgd: per_sample, sparsity: 0.5, index_bits: 2}\n");
+  REQUIRE(e.algorithm.has_value());
+  const auto& a = *e.algorithm;
+  CHECK(a.dp_sgd == "per_sample");
+  CHECK(a.dpsgd_flops_factor == doctest::Approx(8.0 / 6.0));
+  CHECK(a.dpsgd_step_time_s == doctest::Approx(e.training->step_time_s + e.training->compute_s / 3.0));
+  // One sample's fp32 gradient of this rank's weights: 1 x (weights bytes / 2) x 4.
+  CHECK(a.dpsgd_extra_bytes == doctest::Approx(e.memory.weights_bytes / 2.0 * 4.0));
+  const double params = workload::count_params(test::zoo_model("llama3_8b")).total;
+  CHECK(a.dense_weight_bytes == doctest::Approx(params * 2.0));
+  CHECK(a.compressed_weight_bytes == doctest::Approx(params * 0.5 * 18.0 / 8.0));
+  const auto ghost = run(yaml + "algorithm: {dp_sgd: ghost}\n");
+  CHECK(ghost.algorithm->dpsgd_extra_bytes == 0.0);
+  CHECK(ghost.algorithm->dpsgd_step_time_s > a.dpsgd_step_time_s);
+  CHECK(ghost.algorithm->compressed_weight_bytes == doctest::Approx(params * 2.0));
 }
 
 }  // namespace mlsim
