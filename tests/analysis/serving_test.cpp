@@ -105,3 +105,65 @@ TEST_CASE("serving layouts that cannot run are infeasible with a reason") {
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+namespace {
+
+std::string chat(const std::string& extra) {
+  return "schema_version: 1\nkind: scenario\nname: chat\nsystem: {accelerator: h100_sxm, count: 8, node: dgx_h100}\n"
+         "model: llama3_70b\ninference:\n  prompt_tokens: 1024\n  output_tokens: 256\n  precision: fp8\n"
+         "  parallelism: {tp: 4, dp: 2}\n  slo: {ttft: 500 ms, tpot: 50 ms}\n" + extra;
+}
+
+}  // namespace
+
+TEST_CASE("serving under traffic: closed form and simulation of a scenario agree at light load") {
+  analysis::Evaluator ev;
+  const auto cf = ev.evaluate(load(chat("  arrival_rate: 4 /s\n")));
+  const auto sim = ev.evaluate(load(chat("  arrival_rate: 4 /s\n  simulate: true\n  traffic: {requests: 3000, seed: 3}\n")));
+  REQUIRE(cf.feasible);
+  REQUIRE(sim.feasible);
+  REQUIRE(cf.inference->serving.has_value());
+  REQUIRE(sim.inference->serving.has_value());
+  CHECK_FALSE(cf.inference->serving->simulated);
+  CHECK(sim.inference->serving->simulated);
+  CHECK(*sim.inference->tpot_s == doctest::Approx(*cf.inference->tpot_s).epsilon(0.15));
+  CHECK(*sim.inference->ttft_s == doctest::Approx(*cf.inference->ttft_s).epsilon(0.25));
+  // Whole-system output throughput is the offered load: 4 requests/s x 256 tokens.
+  CHECK(cf.inference->throughput_tokens_per_s == doctest::Approx(1024.0));
+  CHECK(sim.inference->throughput_tokens_per_s == doctest::Approx(1024.0).epsilon(0.05));
+  CHECK(*cf.inference->goodput == doctest::Approx(1.0));
+  // The same capacity from both (the closed form's, reported beside the simulation).
+  CHECK(sim.inference->serving->capacity_requests_per_s == doctest::Approx(cf.inference->serving->capacity_requests_per_s));
+}
+
+TEST_CASE("serving under traffic: beyond capacity the queue grows (infeasible); offline runs flat out") {
+  analysis::Evaluator ev;
+  const auto light = ev.evaluate(load(chat("  arrival_rate: 1 /s\n")));
+  const double cap = light.inference->serving->capacity_requests_per_s;
+  const auto over = ev.evaluate(load(chat("  arrival_rate: " + std::to_string(1.2 * cap) + " /s\n")));
+  CHECK_FALSE(over.feasible);
+  CHECK(over.infeasible_reason.find("exceeds what the system serves") != std::string::npos);
+  const auto offline = ev.evaluate(load(chat("  traffic: {arrival: offline, requests: 4000}\n")));
+  REQUIRE(offline.feasible);
+  // Offline throughput cannot beat the closed form's capacity by more than the simulation's noise,
+  // and is far above the light-load rate.
+  CHECK(offline.inference->throughput_tokens_per_s <= 1.1 * cap * 256.0);
+  CHECK(offline.inference->throughput_tokens_per_s > 0.5 * cap * 256.0);
+}
+
+TEST_CASE("inference.traffic rejects unknown keys and bad distributions with a location") {
+  Diagnostics d;
+  const auto s = test::scenario_from_text(chat("  arrival_rate: 4 /s\n  traffic: {arival: offline}\n"), d);
+  CHECK_FALSE(s.has_value());
+  REQUIRE_FALSE(d.all().empty());
+  CHECK(d.all().front().message.find("arival") != std::string::npos);
+  Diagnostics d2;
+  const auto u = test::scenario_from_text(chat("  arrival_rate: 4 /s\n  traffic: {prompt: {distribution: uniform, min: 500, max: 100}}\n"), d2);
+  CHECK_FALSE(u.has_value());
+  Diagnostics d3;
+  const auto t = test::scenario_from_text(chat("  traffic: {requests: 10}\n  batch: 4\n"), d3);
+  CHECK_FALSE(t.has_value());
+}
+
+}  // namespace mlsim
