@@ -58,7 +58,6 @@ struct ServingReport {
   long long kv_blocks = 0, block_tokens = 0;
   long long requests = 0, preemptions = 0;
   double goodput_requests_per_s = 0;    // requests per second within the SLO (when one is given)
-  std::optional<double> speculative_speedup;   // decode speedup of speculative decoding
 };
 
 struct InferenceReport {
@@ -71,6 +70,8 @@ struct InferenceReport {
   std::optional<double> goodput;
   bool samples = false;    // CNNs: throughput in images/s
   std::optional<ServingReport> serving;
+  std::optional<double> speculative_speedup;        // plain TPOT / speculative TPOT
+  std::optional<double> speculative_tokens_per_step;  // (1 - a^(k+1)) / (1 - a)
 };
 
 struct OpsReport {

@@ -7,6 +7,7 @@
 #include "analysis/pricing.hpp"
 #include "analysis/serving.hpp"
 #include "solvers/collectives.hpp"
+#include "solvers/speculative.hpp"
 #include "analysis/walls.hpp"
 #include "core/text.hpp"
 #include "solvers/launch_overhead.hpp"
@@ -82,7 +83,12 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     // One device's share of a replica split tp x pp (serving.hpp).
     weights = serving_weight_bytes_per_device(m, wp, act, tp, pp, ep);
     ir.kv_cache_bytes_per_token = workload::kv_cache_bytes_per_token(m, kvp);
-    const double kv_token = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
+    double kv_token = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
+    if (inf.draft_model) {
+      // A speculative draft model runs whole on every device beside the target's shard.
+      weights += workload::inference_weight_bytes(*inf.draft_model, wp, act);
+      kv_token += workload::kv_cache_bytes_per_token(*inf.draft_model, kvp);
+    }
     const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
     const double ctx = window > 0.0 ? std::min(prompt + out, window) : prompt + out;
     kv_per_seq = kv_token * ctx;
@@ -239,7 +245,31 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     // the others follow one stage behind; a decode round serves every micro-batch once, and takes at
     // least one traversal of the pipeline.
     const double ttft = std::max((micro + pp - 1.0) / pp * pre_t.total_s() + p2p_pre, stream_s);
-    const double tpot = std::max(std::max(micro, pp) / pp * dec_t.total_s() + p2p_dec, stream_s);
+    double tpot = std::max(std::max(micro, pp) / pp * dec_t.total_s() + p2p_dec, stream_s);
+    if (inf.speculative) {
+      // Speculative decoding: k proposals, then one target pass over k + 1 tokens per sequence.
+      const auto& sp = *inf.speculative;
+      workload::OperatorList spec_ops;
+      workload::PassOptions vo = po;
+      vo.phase = workload::Phase::kDecode;
+      const double k1 = static_cast<double>(sp.tokens + 1);
+      workload::append_transformer_pass(m, {mb, k1, prompt + out / 2.0}, vo, spec_ops);
+      if (par.tp > 1 || par.ep > 1) shard_for_serving(spec_ops, 0, spec_ops.size(), m, tp, ep, mb * k1, wp, act);
+      const Priced ver = price_ops(spec_ops, 0, spec_ops.size(), rates, nullptr);
+      const auto ver_t = solvers::sequence_time(ver.gpu_s + step_comm(mb * k1), ver.kernels + comm_kernels, launch_model(s, inf.cuda_graphs));
+      const double verify_s = std::max(std::max(micro, pp) / pp * ver_t.total_s() + p2p(mb * k1), stream_s);
+      double propose_s = sp.head_cost * tpot;
+      if (inf.draft_model) {
+        spec_ops.clear();
+        workload::append_transformer_pass(*inf.draft_model, {b, 1.0, prompt + out / 2.0}, vo, spec_ops);
+        const Priced dr = price_ops(spec_ops, 0, spec_ops.size(), rates, nullptr);
+        propose_s = solvers::sequence_time(dr.gpu_s, dr.kernels, launch_model(s, inf.cuda_graphs)).total_s();
+      }
+      const auto st = solvers::speculative_step(tpot, verify_s, propose_s, sp.acceptance, sp.tokens);
+      ir.speculative_speedup = st.speedup;
+      ir.speculative_tokens_per_step = st.tokens_per_step;
+      tpot = st.time_per_token_s;
+    }
     if (pre_comm + dec_comm + p2p_dec > 0.0) {
       e.walls.push_back({"communication", dec_comm + p2p_dec, tpot > 0 ? (dec_comm + p2p_dec) / tpot : 0.0, false,
                          o.detail ? "tensor-, expert- and pipeline-parallel communication of a decode step (prefill: " +

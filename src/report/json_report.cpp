@@ -90,6 +90,10 @@ std::string to_json(const analysis::Estimate& e, int indent) {
     pct["e2e_s"] = percentiles(i.e2e_pct);
     ij["percentiles"] = pct;
     if (i.goodput) ij["goodput"] = finite(*i.goodput, "goodput");
+    if (i.speculative_speedup) ij["speculative_speedup"] = finite(*i.speculative_speedup, "speculative_speedup");
+    if (i.speculative_tokens_per_step) {
+      ij["speculative_tokens_per_step"] = finite(*i.speculative_tokens_per_step, "speculative_tokens_per_step");
+    }
     if (i.serving) {
       const auto& v = *i.serving;
       json sj = {{"simulated", v.simulated},
@@ -103,7 +107,6 @@ std::string to_json(const analysis::Estimate& e, int indent) {
                  {"requests", v.requests},
                  {"preemptions", v.preemptions},
                  {"goodput_requests_per_s", finite(v.goodput_requests_per_s, "goodput_requests_per_s")}};
-      if (v.speculative_speedup) sj["speculative_speedup"] = finite(*v.speculative_speedup, "speculative_speedup");
       ij["serving"] = sj;
     }
     j["inference"] = ij;

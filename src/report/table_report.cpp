@@ -45,6 +45,10 @@ std::string to_table(const analysis::Estimate& e) {
     out << "  throughput         " << format_double(i.throughput_tokens_per_s, 5) << (i.samples ? " samples/s" : " tokens/s") << "\n";
     if (i.kv_cache_bytes_per_token) out << "  KV cache per token " << format_bytes(*i.kv_cache_bytes_per_token) << "\n";
     if (i.goodput && !i.serving) out << "  meets the SLO      " << (*i.goodput > 0.5 ? "yes" : "no") << "\n";
+    if (i.speculative_speedup) {
+      out << "  speculative decode " << format_double(*i.speculative_speedup, 3)
+          << "x decode speed (" << format_double(i.speculative_tokens_per_step.value_or(1.0), 3) << " tokens per verification)\n";
+    }
     if (i.serving) {
       const auto& v = *i.serving;
       const auto p3 = [](const analysis::Percentiles& p) {
@@ -59,7 +63,6 @@ std::string to_table(const analysis::Estimate& e) {
       if (i.tpot_pct) out << "  TPOT p50/p90/p99   " << p3(*i.tpot_pct) << "\n";
       out << "  e2e p50/p90/p99    " << p3(i.e2e_pct) << "\n";
       if (i.goodput) out << "  within the SLO     " << format_double(100.0 * *i.goodput, 4) << "% of requests (" << format_double(v.goodput_requests_per_s, 4) << " requests/s)\n";
-      if (v.speculative_speedup) out << "  speculative decode " << format_double(*v.speculative_speedup, 3) << "x decode speed\n";
     }
     out << "\n";
   }

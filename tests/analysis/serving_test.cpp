@@ -167,3 +167,33 @@ TEST_CASE("inference.traffic rejects unknown keys and bad distributions with a l
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("speculative decoding with a draft model: a speedup at batch 1 that shrinks with the batch") {
+  const auto spec = [](long long batch, double acceptance) {
+    return "schema_version: 1\nkind: scenario\nname: s\nsystem: {accelerator: h200_sxm, count: 1}\nmodel: llama3_70b\n"
+           "inference: {prompt_tokens: 1024, output_tokens: 256, batch: " + std::to_string(batch) +
+           ", precision: fp8, speculative: {draft: llama3_8b, tokens: 4, acceptance: " + std::to_string(acceptance) + "}}\n";
+  };
+  analysis::Evaluator ev;
+  const auto b1 = ev.evaluate(load(spec(1, 0.8)));
+  const auto b64 = ev.evaluate(load(spec(64, 0.8)));
+  const auto low = ev.evaluate(load(spec(64, 0.3)));
+  REQUIRE(b1.inference->speculative_speedup.has_value());
+  CHECK(*b1.inference->speculative_tokens_per_step == doctest::Approx(3.3616));
+  // Batch 1 is bandwidth-bound: verifying 5 tokens costs about one decode step, plus 4 draft steps
+  // of an 8B model (~1/9 of the 70B weights each).
+  CHECK(*b1.inference->speculative_speedup > 1.8);
+  CHECK(*b1.inference->speculative_speedup < 3.3616);
+  CHECK(*b64.inference->speculative_speedup < *b1.inference->speculative_speedup);
+  // A poor draft (1.43 tokens per verification) does not pay at batch 64.
+  CHECK(*low.inference->speculative_speedup < 1.0);
+  // The draft's weights sit beside the target's.
+  const auto plain = ev.evaluate(load("schema_version: 1\nkind: scenario\nname: p\nsystem: {accelerator: h200_sxm, count: 1}\n"
+                                      "model: llama3_70b\ninference: {prompt_tokens: 1024, output_tokens: 256, batch: 1, precision: fp8}\n"));
+  CHECK(b1.memory.weights_bytes - plain.memory.weights_bytes ==
+        doctest::Approx(workload::inference_weight_bytes(model("llama3_8b"), Precision::kFp8, Precision::kFp8)));
+}
+
+}  // namespace mlsim
