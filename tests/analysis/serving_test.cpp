@@ -197,3 +197,43 @@ TEST_CASE("speculative decoding with a draft model: a speedup at batch 1 that sh
 }
 
 }  // namespace mlsim
+
+#include "analysis/serving_plan.hpp"
+
+namespace mlsim {
+
+TEST_CASE("serving plan: the cheapest layout holds the p99 SLO and one replica fewer does not") {
+  const std::string yaml = chat("  arrival_rate: 20 /s\n");
+  auto s = load(yaml);
+  s.inference->slo_ttft = Seconds(0.3);
+  s.inference->slo_tpot = Seconds(0.04);
+  const auto plan = analysis::plan_serving(s, 5);
+  REQUIRE(plan.problem.empty());
+  REQUIRE_FALSE(plan.ranked.empty());
+  const auto& best = plan.ranked.front();
+  CHECK(best.estimate.inference->ttft_pct->p99 <= 0.3);
+  CHECK(best.estimate.inference->tpot_pct->p99 <= 0.04);
+  for (std::size_t i = 1; i < plan.ranked.size(); ++i) CHECK(plan.ranked[i].gpus >= plan.ranked[i - 1].gpus);
+  // One replica fewer of the winner misses the SLO (or cannot carry the load).
+  if (best.dp > 1) {
+    spec::Scenario c = s;
+    c.inference->parallelism.tp = best.tp;
+    c.inference->parallelism.dp = best.dp - 1;
+    c.system.count = best.tp * (best.dp - 1);
+    c.software.max_sequences = best.max_running;
+    analysis::Evaluator ev;
+    const auto e = ev.evaluate(c);
+    const bool ok = e.feasible && e.inference->ttft_pct->p99 <= 0.3 && e.inference->tpot_pct->p99 <= 0.04;
+    CHECK_FALSE(ok);
+  }
+  // $/hour = GPUs x the H100's rental price.
+  REQUIRE(s.system.accelerator.rental_price.has_value());
+  CHECK(best.usd_per_hour == doctest::Approx(s.system.accelerator.rental_price->si() * 3600.0 * static_cast<double>(best.gpus)));
+  // Without an SLO there is nothing to plan for.
+  spec::Scenario no_slo = load(yaml);
+  no_slo.inference->slo_ttft.reset();
+  no_slo.inference->slo_tpot.reset();
+  CHECK_FALSE(analysis::plan_serving(no_slo, 5).problem.empty());
+}
+
+}  // namespace mlsim
