@@ -610,7 +610,8 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
     m.compared = "inference.ttft_s × 1000 (batch 1, one output token)";
   } else {
     m.quantity = PublishedMapping::Quantity::kThroughput;
-    m.compared = "inference.throughput_tokens_per_s (batch: max, whole system)";
+    m.compared = requests ? "inference.throughput_tokens_per_s (offline requests through the scheduler, whole system)"
+                          : "inference.throughput_tokens_per_s (batch: max, whole system)";
     if (metric == "offline_throughput") {
       notes.push_back("the source does not say whether input tokens are counted: compared with output tokens/s");
     }
