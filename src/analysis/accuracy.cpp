@@ -593,8 +593,24 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   y << "system: {accelerator: " << acc->id << ", count: " << *gpus;
   if (*gpus > 1 && !acc->node.empty()) y << ", node: " << acc->node;
   y << "}\nmodel: " << model_id << "\n";
+  // The serving engine the source names, when the zoo has it (else the default, vLLM).
+  const std::string engine = text_of(at(e, "software"));
+  const bool trtllm = engine.find("TensorRT-LLM") != std::string::npos || id.rfind("B-TRTLLM", 0) == 0;
+  if (trtllm) {
+    y << "software: tensorrt_llm\n";
+    notes.push_back("software: tensorrt_llm (the source's engine)");
+  } else if (engine.find("SGLang") != std::string::npos) {
+    y << "software: sglang\n";
+  }
   y << "inference:\n  prompt_tokens: " << *isl << "\n  output_tokens: " << (ttft ? 1 : *osl) << "\n";
-  y << "  batch: " << (ttft ? "1" : "max") << "\n";
+  // An offline throughput run sends its requests at once: the scheduler simulation runs them
+  // through continuous batching (prefill chunks beside decodes, batches refilling as requests end).
+  const auto requests = integer_of(at(e, "workload.num_requests"));
+  if (!ttft && requests) {
+    y << "  traffic: {arrival: offline, requests: " << *requests << "}\n";
+  } else {
+    y << "  batch: " << (ttft ? "1" : "max") << "\n";
+  }
   if (p == "fp8") {
     y << "  precision: {weights: fp8, activations: fp8, kv_cache: fp8}\n";
   } else {
@@ -611,11 +627,13 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
     m.compared = "inference.ttft_s × 1000 (batch 1, one output token)";
   } else {
     m.quantity = PublishedMapping::Quantity::kThroughput;
-    m.compared = "inference.throughput_tokens_per_s (batch: max, whole system)";
+    m.compared = requests ? "inference.throughput_tokens_per_s (offline requests through the scheduler, whole system)"
+                          : "inference.throughput_tokens_per_s (batch: max, whole system)";
     if (metric == "offline_throughput") {
       notes.push_back("the source does not say whether input tokens are counted: compared with output tokens/s");
     }
-    notes.push_back("offline throughput: the largest batch that fits, all sequences in lockstep");
+    notes.push_back(requests ? "offline throughput: " + std::to_string(*requests) + " requests at once through the scheduler simulation"
+                             : "offline throughput: the largest batch that fits, all sequences in lockstep");
   }
   m.expressible = true;
   return m;

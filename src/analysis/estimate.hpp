@@ -47,6 +47,20 @@ struct Percentiles {
   double p50 = 0, p90 = 0, p99 = 0;
 };
 
+// Serving under traffic (inference.arrival_rate or traffic: {arrival: offline}): the queue and the
+// scheduler behind the percentiles.
+struct ServingReport {
+  bool simulated = false;
+  double arrival_rate_per_s = 0;        // whole system (0 offline)
+  double capacity_requests_per_s = 0;   // the largest sustainable rate, whole system
+  double utilization = 0;
+  double mean_batch = 0;                // running requests per replica
+  long long max_running = 0;            // the scheduler's limit per replica (sequences, KV blocks)
+  long long kv_blocks = 0, block_tokens = 0;
+  long long requests = 0, preemptions = 0;
+  double goodput_requests_per_s = 0;    // requests per second within the SLO (when one is given)
+};
+
 struct InferenceReport {
   std::optional<double> ttft_s, tpot_s;
   double e2e_s = 0, throughput_tokens_per_s = 0;
@@ -56,6 +70,9 @@ struct InferenceReport {
   Percentiles e2e_pct;
   std::optional<double> goodput;
   bool samples = false;    // CNNs: throughput in images/s
+  std::optional<ServingReport> serving;
+  std::optional<double> speculative_speedup;        // plain TPOT / speculative TPOT
+  std::optional<double> speculative_tokens_per_step;  // (1 - a^(k+1)) / (1 - a)
 };
 
 // Keys of `ops` that the scenario's `operations:` section adds (docs/operations.md).

@@ -7,6 +7,7 @@
 #include "analysis/pricing.hpp"
 #include "analysis/serving.hpp"
 #include "solvers/collectives.hpp"
+#include "solvers/speculative.hpp"
 #include "analysis/walls.hpp"
 #include "core/text.hpp"
 #include "solvers/launch_overhead.hpp"
@@ -26,11 +27,11 @@ std::string unsupported_reason(const spec::Scenario& s) {
     }
   }
   if (s.inference) {
-    if (s.inference->arrival_rate) {
-      return "inference.arrival_rate needs the continuous-batching serving solver, which this version does not have "
-             "yet; give a batch (a number or max)";
+    const bool traffic = s.inference->arrival_rate || (s.inference->traffic && s.inference->traffic->arrival == "offline");
+    if (traffic && s.model.architecture == spec::Architecture::kCnn) {
+      return "serving traffic (arrival_rate, traffic) is modeled for transformers; give a CNN a batch";
     }
-    if (s.inference->simulate) return "inference.simulate needs the scheduler simulator, which this version does not have yet";
+    if (s.inference->simulate && !traffic) return "inference.simulate needs traffic: an arrival_rate or traffic: {arrival: offline}";
   }
   return "";
 }
@@ -82,7 +83,12 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     // One device's share of a replica split tp x pp (serving.hpp).
     weights = serving_weight_bytes_per_device(m, wp, act, tp, pp, ep);
     ir.kv_cache_bytes_per_token = workload::kv_cache_bytes_per_token(m, kvp);
-    const double kv_token = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
+    double kv_token = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
+    if (inf.draft_model) {
+      // A speculative draft model runs whole on every device beside the target's shard.
+      weights += workload::inference_weight_bytes(*inf.draft_model, wp, act);
+      kv_token += workload::kv_cache_bytes_per_token(*inf.draft_model, kvp);
+    }
     const double window = m.sliding_window ? static_cast<double>(*m.sliding_window) : 0.0;
     const double ctx = window > 0.0 ? std::min(prompt + out, window) : prompt + out;
     kv_per_seq = kv_token * ctx;
@@ -203,33 +209,37 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     // all-reduces of the hidden states (Megatron-LM); in an MoE layer under EP the second becomes
     // the dispatch and combine all-to-alls of the routed tokens; pp - 1 stage-to-stage sends.
     double pre_comm = 0.0, dec_comm = 0.0, comm_kernels = 0.0, p2p_pre = 0.0, p2p_dec = 0.0;
-    if (s.system.count > 1 && e.feasible && (par.tp > 1 || par.pp > 1 || par.ep > 1)) {
-      const system::Cluster& cluster = cluster_for(s.system);
-      const double a = bytes_per_element(act), h = static_cast<double>(m.hidden), L = static_cast<double>(m.layers);
-      const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
-      const double a2a_layers = par.ep > 1 ? moe_layers : 0.0;
-      const auto step_comm = [&](double tokens) {
-        double t = 0.0;
-        if (par.tp > 1) {
-          const auto path = cluster.place(par.tp, par.stride_of("tp"));
-          const double ar = solvers::collective(solvers::Collective::kAllReduce, tokens * h * a, path).time_s;
-          t += (2.0 * L - a2a_layers) * ar;
-        }
-        if (par.ep > 1) {
-          const auto path = cluster.place(par.ep, par.stride_of("tp"));
-          const double routed = tokens * static_cast<double>(m.moe->top_k) * h * a / tp;
-          t += 2.0 * a2a_layers * solvers::collective(solvers::Collective::kAllToAll, routed, path).time_s;
-        }
-        return t;
-      };
+    const bool communicates = s.system.count > 1 && e.feasible && (par.tp > 1 || par.pp > 1 || par.ep > 1);
+    const system::Cluster* cluster = communicates ? &cluster_for(s.system) : nullptr;
+    const double a = bytes_per_element(act), h = static_cast<double>(m.hidden), L = static_cast<double>(m.layers);
+    const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
+    const double a2a_layers = par.ep > 1 ? moe_layers : 0.0;
+    const auto step_comm = [&](double tokens) {
+      double t = 0.0;
+      if (cluster == nullptr) return t;
+      if (par.tp > 1) {
+        const auto path = cluster->place(par.tp, par.stride_of("tp"));
+        const double ar = solvers::collective(solvers::Collective::kAllReduce, tokens * h * a, path).time_s;
+        t += (2.0 * L - a2a_layers) * ar;
+      }
+      if (par.ep > 1) {
+        const auto path = cluster->place(par.ep, par.stride_of("tp"));
+        const double routed = tokens * static_cast<double>(m.moe->top_k) * h * a / tp;
+        t += 2.0 * a2a_layers * solvers::collective(solvers::Collective::kAllToAll, routed, path).time_s;
+      }
+      return t;
+    };
+    const auto p2p = [&](double tokens) {
+      if (cluster == nullptr || par.pp <= 1) return 0.0;
+      const auto path = cluster->place(2, par.stride_of("pp"));
+      return (pp - 1.0) * solvers::collective(solvers::Collective::kSendRecv, tokens * h * a, path).time_s;
+    };
+    if (communicates) {
       pre_comm = chunks * step_comm(mb * prompt / chunks);
       dec_comm = step_comm(mb);
       comm_kernels = (par.tp > 1 ? 2.0 * L : 0.0) + (par.ep > 1 ? 2.0 * a2a_layers : 0.0);
-      if (par.pp > 1) {
-        const auto path = cluster.place(2, par.stride_of("pp"));
-        p2p_pre = (pp - 1.0) * solvers::collective(solvers::Collective::kSendRecv, mb * prompt * h * a, path).time_s;
-        p2p_dec = (pp - 1.0) * solvers::collective(solvers::Collective::kSendRecv, mb * h * a, path).time_s;
-      }
+      p2p_pre = p2p(mb * prompt);
+      p2p_dec = p2p(mb);
     }
     const auto pre_t = solvers::sequence_time(pre.gpu_s + pre_comm, (pre.kernels + comm_kernels) * chunks, launch_model(s, false));
     const auto dec_t = solvers::sequence_time(dec.gpu_s + dec_comm, dec.kernels + comm_kernels, launch_model(s, inf.cuda_graphs));
@@ -237,7 +247,31 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     // the others follow one stage behind; a decode round serves every micro-batch once, and takes at
     // least one traversal of the pipeline.
     const double ttft = std::max((micro + pp - 1.0) / pp * pre_t.total_s() + p2p_pre, stream_s);
-    const double tpot = std::max(std::max(micro, pp) / pp * dec_t.total_s() + p2p_dec, stream_s);
+    double tpot = std::max(std::max(micro, pp) / pp * dec_t.total_s() + p2p_dec, stream_s);
+    if (inf.speculative) {
+      // Speculative decoding: k proposals, then one target pass over k + 1 tokens per sequence.
+      const auto& sp = *inf.speculative;
+      workload::OperatorList spec_ops;
+      workload::PassOptions vo = po;
+      vo.phase = workload::Phase::kDecode;
+      const double k1 = static_cast<double>(sp.tokens + 1);
+      workload::append_transformer_pass(m, {mb, k1, prompt + out / 2.0}, vo, spec_ops);
+      if (par.tp > 1 || par.ep > 1) shard_for_serving(spec_ops, 0, spec_ops.size(), m, tp, ep, mb * k1, wp, act);
+      const Priced ver = price_ops(spec_ops, 0, spec_ops.size(), rates, nullptr);
+      const auto ver_t = solvers::sequence_time(ver.gpu_s + step_comm(mb * k1), ver.kernels + comm_kernels, launch_model(s, inf.cuda_graphs));
+      const double verify_s = std::max(std::max(micro, pp) / pp * ver_t.total_s() + p2p(mb * k1), stream_s);
+      double propose_s = sp.head_cost * tpot;
+      if (inf.draft_model) {
+        spec_ops.clear();
+        workload::append_transformer_pass(*inf.draft_model, {b, 1.0, prompt + out / 2.0}, vo, spec_ops);
+        const Priced dr = price_ops(spec_ops, 0, spec_ops.size(), rates, nullptr);
+        propose_s = solvers::sequence_time(dr.gpu_s, dr.kernels, launch_model(s, inf.cuda_graphs)).total_s();
+      }
+      const auto st = solvers::speculative_step(tpot, verify_s, propose_s, sp.acceptance, sp.tokens);
+      ir.speculative_speedup = st.speedup;
+      ir.speculative_tokens_per_step = st.tokens_per_step;
+      tpot = st.time_per_token_s;
+    }
     if (pre_comm + dec_comm + p2p_dec > 0.0) {
       e.walls.push_back({"communication", dec_comm + p2p_dec, tpot > 0 ? (dec_comm + p2p_dec) / tpot : 0.0, false,
                          o.detail ? "tensor-, expert- and pipeline-parallel communication of a decode step (prefill: " +
@@ -255,6 +289,31 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     if (inf.slo_ttft || inf.slo_tpot) {
       const bool ok = (!inf.slo_ttft || ttft <= inf.slo_ttft->si()) && (!inf.slo_tpot || tpot <= inf.slo_tpot->si());
       ir.goodput = ok ? 1.0 : 0.0;
+    }
+    if (inf.arrival_rate || (inf.traffic && inf.traffic->arrival == "offline")) {
+      // Serving under traffic: one step of a replica runs `seqs` requests on `tokens` new tokens
+      // (decodes and prefill chunks together), priced on the roofline with its communication; the
+      // attention of a step sees the mean context of a request's life, prompt + output / 2.
+      const double ctx = prompt + out / 2.0;
+      const auto launch_eager = launch_model(s, false), launch_graphs = launch_model(s, inf.cuda_graphs);
+      workload::OperatorList step_ops;
+      const solvers::StepCost cost = [&](long long seqs, long long tokens) {
+        step_ops.clear();
+        const double n = static_cast<double>(seqs), q = static_cast<double>(tokens) / n;
+        workload::PassOptions so = po;
+        so.phase = q > 1.0 ? workload::Phase::kPrefill : workload::Phase::kDecode;
+        workload::append_transformer_pass(m, {n, q, q > 1.0 ? 0.0 : ctx}, so, step_ops);
+        if (par.tp > 1 || par.ep > 1) shard_for_serving(step_ops, 0, step_ops.size(), m, tp, ep, n * q, wp, act);
+        const Priced p = price_ops(step_ops, 0, step_ops.size(), rates, nullptr);
+        const auto st = solvers::sequence_time(p.gpu_s + step_comm(n * q), p.kernels + comm_kernels,
+                                               q > 1.0 ? launch_eager : launch_graphs);
+        return std::max(st.total_s() + p2p(n * q), stream_s) + s.software.host_per_step.si();
+      };
+      const double kv_token_dev = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
+      const double kv_room = (mem.capacity_bytes - weights - mem.workspace_bytes - transient_fixed) * s.software.kv_memory_fraction;
+      evaluate_traffic(s, cost, kv_token_dev, kv_room, ir, e);
+      mem.kv_cache_bytes = kv_token_dev * (prompt + out / 2.0) * static_cast<double>(ir.batch);
+      mem.per_device_bytes = mem.weights_bytes + mem.kv_cache_bytes + mem.activations_bytes + mem.workspace_bytes;
     }
     const auto peak = acc.peak_at(act);
     add_time_walls(e, dec, dec_t, tpot, rates, peak ? peak->si() : 0.0, o.detail, "a decode step");

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <string_view>
 
+#include "core/text.hpp"
+#include "solvers/serving_queue.hpp"
+#include "solvers/traffic.hpp"
 #include "workload/params.hpp"
 
 namespace mlsim::analysis {
@@ -84,6 +87,145 @@ double kv_share_per_device(const spec::ModelSpec& m, double tp, double pp) {
   const workload::AttentionDims ad = workload::attention_dims(m);
   const double heads = std::max(1.0, ad.kv_heads);
   return std::max(heads / tp, 1.0) / heads / pp;
+}
+
+namespace {
+
+solvers::LengthDistribution length_of(const std::optional<spec::TrafficSpec>& t, bool prompt, double fallback) {
+  solvers::LengthDistribution d;
+  d.mean = fallback;
+  if (!t) return d;
+  const spec::LengthSpec& l = prompt ? t->prompt : t->output;
+  d.mean = l.mean.value_or(fallback);
+  d.min = l.min;
+  d.max = l.max;
+  d.sigma = l.sigma;
+  d.values = l.values;
+  using K = solvers::LengthDistribution::Kind;
+  d.kind = l.distribution == "uniform" ? K::kUniform
+           : l.distribution == "exponential" ? K::kExponential
+           : l.distribution == "lognormal" ? K::kLognormal
+           : l.distribution == "csv" ? K::kEmpirical
+                                     : K::kFixed;
+  return d;
+}
+
+}  // namespace
+
+void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, double kv_token_bytes, double kv_bytes,
+                      InferenceReport& ir, Estimate& e) {
+  const auto& inf = *s.inference;
+  const auto& t = inf.traffic;
+  const bool offline = t && t->arrival == "offline";
+  const double replicas = static_cast<double>(inf.parallelism.dp);
+  const double rate = inf.arrival_rate ? inf.arrival_rate->si() : 0.0;
+  const solvers::LengthDistribution prompt = length_of(t, true, static_cast<double>(inf.prompt_tokens));
+  const solvers::LengthDistribution output = length_of(t, false, static_cast<double>(inf.output_tokens));
+  solvers::SchedulerConfig c;
+  c.max_sequences = s.software.max_sequences.value_or(256);
+  c.max_batched_tokens = s.software.max_batched_tokens.value_or(1LL << 30);
+  c.chunked_prefill = t && t->chunked_prefill ? *t->chunked_prefill : s.software.max_batched_tokens.has_value();
+  c.block_tokens = s.software.block_size.value_or(16);
+  c.prefix_hit = t ? t->prefix_cache_hit : 0.0;
+  // Paged KV: the memory left beside the weights, workspace and prefill transients, in blocks.
+  const double block_bytes = kv_token_bytes * static_cast<double>(c.block_tokens);
+  c.kv_blocks = block_bytes > 0.0 ? static_cast<long long>(std::floor(std::max(0.0, kv_bytes) / block_bytes)) : (1LL << 40);
+  const double p_mean = prompt.expected(), o_mean = output.expected();
+  // A request holds ceil((P + O) / block) blocks at its end; on average half its output.
+  const double blocks_per_request = std::ceil((p_mean + o_mean / 2.0) / static_cast<double>(c.block_tokens));
+  const long long kv_limited = static_cast<long long>(std::floor(static_cast<double>(c.kv_blocks) / blocks_per_request));
+  ServingReport sr;
+  sr.block_tokens = c.block_tokens;
+  sr.kv_blocks = c.kv_blocks;
+  sr.max_running = std::max<long long>(0, std::min(c.max_sequences, kv_limited));
+  sr.arrival_rate_per_s = rate;
+  if (sr.max_running < 1) {
+    e.feasible = false;
+    e.infeasible_reason = "the KV cache has room for " + std::to_string(c.kv_blocks) + " blocks of " +
+                          std::to_string(c.block_tokens) + " tokens: not one request of " + std::to_string(std::llround(p_mean)) +
+                          " + " + std::to_string(std::llround(o_mean)) + " tokens fits beside the weights";
+    ir.serving = sr;
+    return;
+  }
+  const double slo_ttft = inf.slo_ttft ? inf.slo_ttft->si() : 0.0, slo_tpot = inf.slo_tpot ? inf.slo_tpot->si() : 0.0;
+  const bool has_slo = inf.slo_ttft || inf.slo_tpot;
+  if (inf.simulate || offline) {
+    sr.simulated = true;
+    const auto arrival = offline ? solvers::Arrival::kOffline
+                                 : (t && t->arrival == "constant" ? solvers::Arrival::kConstant : solvers::Arrival::kPoisson);
+    const long long n = t ? t->requests : 2000;
+    // Each replica serves its share of the requests and of the rate.
+    const auto reqs = solvers::generate_requests(n, arrival, rate / replicas, prompt, output,
+                                                 static_cast<std::uint64_t>(t ? t->seed : 1));
+    const auto r = solvers::simulate_scheduler(reqs, c, cost);
+    if (r.stalled) {
+      e.feasible = false;
+      e.infeasible_reason = "a request does not fit the KV cache (" + std::to_string(c.kv_blocks) + " blocks of " +
+                            std::to_string(c.block_tokens) + " tokens)";
+      ir.serving = sr;
+      return;
+    }
+    std::vector<double> ttft, tpot, e2e;
+    double good = 0.0;
+    for (const auto& q : r.requests) {
+      ttft.push_back(q.ttft_s);
+      tpot.push_back(q.tpot_s);
+      e2e.push_back(q.e2e_s);
+      if ((!inf.slo_ttft || q.ttft_s <= slo_ttft) && (!inf.slo_tpot || q.tpot_s <= slo_tpot)) good += 1.0;
+    }
+    const auto pct = [](const std::vector<double>& v) {
+      return Percentiles{solvers::quantile(v, 0.5), solvers::quantile(v, 0.9), solvers::quantile(v, 0.99)};
+    };
+    ir.ttft_pct = pct(ttft);
+    ir.tpot_pct = pct(tpot);
+    ir.e2e_pct = pct(e2e);
+    ir.throughput_tokens_per_s = r.makespan_s > 0 ? static_cast<double>(r.output_tokens) / r.makespan_s * replicas : 0.0;
+    sr.mean_batch = r.mean_batch;
+    sr.requests = n;
+    sr.preemptions = r.preemptions;
+    const double served_rps = r.makespan_s > 0 ? static_cast<double>(n) / r.makespan_s * replicas : 0.0;
+    if (has_slo) {
+      ir.goodput = good / static_cast<double>(n);
+      sr.goodput_requests_per_s = *ir.goodput * served_rps;
+    }
+    const auto ss = solvers::steady_state(std::max(rate / replicas, 1e-9), p_mean, o_mean, 1.0, sr.max_running, c, cost);
+    sr.capacity_requests_per_s = ss.capacity_rps * replicas;
+    sr.utilization = offline ? 1.0 : rate / sr.capacity_requests_per_s;
+  } else {
+    const double scv = t && t->arrival == "constant" ? 0.0 : 1.0;
+    const auto ss = solvers::steady_state(rate / replicas, p_mean, o_mean, scv, sr.max_running, c, cost);
+    sr.capacity_requests_per_s = ss.capacity_rps * replicas;
+    sr.utilization = ss.utilization;
+    sr.mean_batch = ss.batch;
+    if (!ss.stable) {
+      e.feasible = false;
+      e.infeasible_reason = "the arrival rate (" + format_double(rate, 4) + " requests/s) exceeds what the system serves (" +
+                            format_double(sr.capacity_requests_per_s, 4) + " requests/s at " + std::to_string(sr.max_running) +
+                            " running requests per replica): the queue grows without bound";
+    }
+    ir.ttft_pct = Percentiles{ss.ttft_p50_s, ss.ttft_p90_s, ss.ttft_p99_s};
+    ir.tpot_pct = Percentiles{ss.tpot_s, ss.tpot_s, ss.tpot_s};
+    ir.e2e_pct = Percentiles{ss.e2e_p50_s, ss.e2e_p90_s, ss.e2e_p99_s};
+    ir.throughput_tokens_per_s = ss.throughput_tokens_per_s * replicas;
+    if (has_slo) {
+      // TPOT is deterministic here; TTFT = wait + prefill with P(W > w) = rho exp(-w rho / E[W]).
+      double ok = (!inf.slo_tpot || ss.tpot_s <= slo_tpot) ? 1.0 : 0.0;
+      if (inf.slo_ttft) {
+        const double slack = slo_ttft - ss.prefill_s;
+        const double rho = ss.utilization;
+        const double late = slack < 0.0 ? 1.0 : (ss.wait_mean_s > 0.0 ? rho * std::exp(-slack * rho / ss.wait_mean_s) : 0.0);
+        ok *= ss.stable ? 1.0 - late : 0.0;
+      }
+      ir.goodput = ok;
+      sr.goodput_requests_per_s = ok * rate;
+    }
+  }
+  ir.ttft_s = ir.ttft_pct->p50;
+  ir.tpot_s = ir.tpot_pct->p50;
+  ir.e2e_s = ir.e2e_pct.p50;
+  ir.batch = std::llround(sr.mean_batch);
+  ir.max_batch = sr.max_running;
+  ir.serving = sr;
 }
 
 }  // namespace mlsim::analysis

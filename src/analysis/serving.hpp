@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "analysis/estimate.hpp"
+#include "solvers/scheduler_sim.hpp"
 #include "spec/scenario.hpp"
 #include "workload/operator.hpp"
 
@@ -32,5 +34,13 @@ double serving_weight_bytes_per_device(const spec::ModelSpec& m, Precision weigh
 // (a KV head is replicated when tp exceeds the KV heads; MLA's latent is replicated on every TP
 // rank, as vLLM and SGLang store it).
 double kv_share_per_device(const spec::ModelSpec& m, double tp, double pp);
+
+// Serving under traffic (inference.arrival_rate, or traffic: {arrival: offline}): the scheduler's
+// limits from the KV memory (`kv_bytes` per device for the cache, `kv_token_bytes` per token per
+// device), then the closed-form steady state or, with inference.simulate (and always offline), the
+// scheduler simulation, on `cost`, the price of one step of one replica. Fills the latency
+// percentiles, throughput, goodput and the serving section of `ir`.
+void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, double kv_token_bytes, double kv_bytes,
+                      InferenceReport& ir, Estimate& e);
 
 }  // namespace mlsim::analysis

@@ -4,6 +4,7 @@
 
 #include "analysis/evaluate.hpp"
 #include "analysis/plan.hpp"
+#include "analysis/serving_plan.hpp"
 #include "cli/context.hpp"
 #include "core/text.hpp"
 #include "spec/scenario.hpp"
@@ -19,7 +20,7 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand(
-      "plan", "the best training layouts (TP, CP, EP, PP, DP, schedule, interleaving, micro-batch, recompute, ZeRO)");
+      "plan", "the best training layouts (TP, CP, EP, PP, DP, schedule, interleaving, micro-batch, recompute, ZeRO), or for serving the cheapest TP x replicas that hold the SLO");
   sub->add_option("scenario", opts->scenario, "a training scenario file or zoo id")->required();
   sub->add_option("--set", opts->sets, "override keys first, as in analyze");
   sub->add_option("--top", opts->top, "how many layouts to list")->check(CLI::Range(1, 1000));
@@ -37,8 +38,33 @@ void add_plan_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = kExitBadInput;
       return;
     }
+    if (scenario->inference) {
+      // Serving: the cheapest TP x replicas x running-request cap that holds the SLO at p99.
+      const analysis::ServingPlan sp = analysis::plan_serving(*scenario, opts->top);
+      if (!sp.problem.empty()) {
+        ctx.err << scenario->file << ": error: " << sp.problem << "\n";
+        ctx.exit_code = kExitBadInput;
+        return;
+      }
+      ctx.out << scenario->name << ": " << sp.evaluated << " serving layouts evaluated, " << sp.ranked.size()
+              << " hold the SLO at p99 (closed-form steady state)\n\n";
+      ctx.out << "rank  tp  replicas  GPUs  max running  p99 TTFT    p99 TPOT    $/hour    GPU-h/Mtok  $/Mtok    J/token   lost because\n";
+      std::size_t rank = 0;
+      for (const auto& c : sp.ranked) {
+        const auto& i = *c.estimate.inference;
+        char line[320];
+        std::snprintf(line, sizeof line, "%4zu %3lld %9lld %5lld %12lld  %-10s  %-10s  %-8s  %-10s  %-8s  %-8s  ", ++rank, c.tp, c.dp,
+                      c.gpus, c.max_running, format_seconds(i.ttft_pct->p99).c_str(), format_seconds(i.tpot_pct->p99).c_str(),
+                      format_double(c.usd_per_hour, 4).c_str(), format_double(c.gpu_hours_per_million_tokens, 3).c_str(),
+                      c.usd_per_million_tokens ? format_double(*c.usd_per_million_tokens, 3).c_str() : "-",
+                      c.joules_per_token ? format_double(*c.joules_per_token, 3).c_str() : "-");
+        ctx.out << line << c.lost_because << "\n";
+      }
+      if (sp.ranked.empty()) ctx.out << "no layout holds the SLO at this rate within 256 replicas\n";
+      return;
+    }
     if (!scenario->training) {
-      ctx.err << scenario->file << ": error: plan searches training layouts; this scenario is an inference job\n";
+      ctx.err << scenario->file << ": error: plan needs a training or an inference scenario\n";
       ctx.exit_code = kExitBadInput;
       return;
     }

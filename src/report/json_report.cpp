@@ -91,6 +91,25 @@ std::string to_json(const analysis::Estimate& e, int indent) {
     pct["e2e_s"] = percentiles(i.e2e_pct);
     ij["percentiles"] = pct;
     if (i.goodput) ij["goodput"] = finite(*i.goodput, "goodput");
+    if (i.speculative_speedup) ij["speculative_speedup"] = finite(*i.speculative_speedup, "speculative_speedup");
+    if (i.speculative_tokens_per_step) {
+      ij["speculative_tokens_per_step"] = finite(*i.speculative_tokens_per_step, "speculative_tokens_per_step");
+    }
+    if (i.serving) {
+      const auto& v = *i.serving;
+      json sj = {{"simulated", v.simulated},
+                 {"arrival_rate_per_s", finite(v.arrival_rate_per_s, "arrival_rate_per_s")},
+                 {"capacity_requests_per_s", finite(v.capacity_requests_per_s, "capacity_requests_per_s")},
+                 {"utilization", finite(v.utilization, "utilization")},
+                 {"mean_batch", finite(v.mean_batch, "mean_batch")},
+                 {"max_running", v.max_running},
+                 {"kv_blocks", v.kv_blocks},
+                 {"block_tokens", v.block_tokens},
+                 {"requests", v.requests},
+                 {"preemptions", v.preemptions},
+                 {"goodput_requests_per_s", finite(v.goodput_requests_per_s, "goodput_requests_per_s")}};
+      ij["serving"] = sj;
+    }
     j["inference"] = ij;
   }
   if (e.ops) {

@@ -44,7 +44,26 @@ std::string to_table(const analysis::Estimate& e) {
     out << "  end to end         " << format_seconds(i.e2e_s) << "\n";
     out << "  throughput         " << format_double(i.throughput_tokens_per_s, 5) << (i.samples ? " samples/s" : " tokens/s") << "\n";
     if (i.kv_cache_bytes_per_token) out << "  KV cache per token " << format_bytes(*i.kv_cache_bytes_per_token) << "\n";
-    if (i.goodput) out << "  meets the SLO      " << (*i.goodput > 0.5 ? "yes" : "no") << "\n";
+    if (i.goodput && !i.serving) out << "  meets the SLO      " << (*i.goodput > 0.5 ? "yes" : "no") << "\n";
+    if (i.speculative_speedup) {
+      out << "  speculative decode " << format_double(*i.speculative_speedup, 3)
+          << "x decode speed (" << format_double(i.speculative_tokens_per_step.value_or(1.0), 3) << " tokens per verification)\n";
+    }
+    if (i.serving) {
+      const auto& v = *i.serving;
+      const auto p3 = [](const analysis::Percentiles& p) {
+        return format_seconds(p.p50) + " / " + format_seconds(p.p90) + " / " + format_seconds(p.p99);
+      };
+      out << "  serving            " << (v.simulated ? "simulated, " + std::to_string(v.requests) + " requests" : std::string("closed form"))
+          << "; " << format_double(v.arrival_rate_per_s, 4) << " requests/s of " << format_double(v.capacity_requests_per_s, 4)
+          << " sustainable (utilization " << format_double(100.0 * v.utilization, 3) << "%)\n";
+      out << "  running requests   " << format_double(v.mean_batch, 4) << " per replica on average, at most " << v.max_running
+          << " (" << v.kv_blocks << " KV blocks of " << v.block_tokens << " tokens)" << (v.preemptions > 0 ? ", " + std::to_string(v.preemptions) + " preemptions" : "") << "\n";
+      if (i.ttft_pct) out << "  TTFT p50/p90/p99   " << p3(*i.ttft_pct) << "\n";
+      if (i.tpot_pct) out << "  TPOT p50/p90/p99   " << p3(*i.tpot_pct) << "\n";
+      out << "  e2e p50/p90/p99    " << p3(i.e2e_pct) << "\n";
+      if (i.goodput) out << "  within the SLO     " << format_double(100.0 * *i.goodput, 4) << "% of requests (" << format_double(v.goodput_requests_per_s, 4) << " requests/s)\n";
+    }
     out << "\n";
   }
   const auto& m = e.memory;

@@ -15,6 +15,16 @@ namespace {
 
 long long round_ll(double v) { return std::max<long long>(1, std::llround(v)); }
 
+// The mean step with n running requests when `prompts` prompts start per step: below one per step,
+// a share `prompts` of the steps carries a whole prefill beside the decodes and the rest are pure
+// decode steps (what the scheduler does at light load); above, every step carries them all.
+double mean_step(double n, double prompts, double p_eff, const StepCost& cost) {
+  if (prompts <= 1.0) {
+    return prompts * cost(round_ll(n + 1.0), round_ll(n + p_eff)) + (1.0 - prompts) * cost(round_ll(n), round_ll(n));
+  }
+  return cost(round_ll(n + prompts), round_ll(n + prompts * p_eff));
+}
+
 }  // namespace
 
 SteadyState steady_state(double rate, double prompt, double output, double arrival_scv, long long max_running,
@@ -24,22 +34,20 @@ SteadyState steady_state(double rate, double prompt, double output, double arriv
   const double o = std::max(1.0, output);
   const double n_max = static_cast<double>(std::max<long long>(1, max_running));
   // Capacity: the batch full, each step prefilling the prompts that replace finished requests.
-  const double tau_max = cost(round_ll(n_max), round_ll(n_max * (1.0 + p_eff / o)));
+  const double tau_max = mean_step(n_max, n_max / o, p_eff, cost);
   s.capacity_rps = n_max / (o * tau_max);
   s.utilization = rate / s.capacity_rps;
   if (s.utilization >= 1.0) {
     s.stable = false;
     s.batch = n_max;
     s.step_s = tau_max;
+    s.tpot_s = tau_max;
     s.throughput_tokens_per_s = s.capacity_rps * o;
     return s;
   }
-  // tau = cost(n, n + lambda P' tau) with n = lambda O tau: bisection on f(tau) = cost(...) - tau,
+  // tau = mean_step(n, lambda tau) with n = lambda O tau: bisection on f(tau) = mean_step - tau,
   // positive at tau -> 0 and non-positive at tau_max (the cost grows slower than linearly).
-  const auto f = [&](double tau) {
-    const double n = rate * o * tau;
-    return cost(round_ll(n), round_ll(n + rate * p_eff * tau)) - tau;
-  };
+  const auto f = [&](double tau) { return mean_step(rate * o * tau, rate * tau, p_eff, cost) - tau; };
   double lo = 0.0, hi = tau_max;
   if (f(hi) > 0.0) hi = tau_max * 2.0;
   for (int i = 0; i < 60; ++i) {

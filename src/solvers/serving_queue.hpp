@@ -1,10 +1,11 @@
 // The closed-form steady state of continuous batching (iteration-level scheduling, Yu et al. 2022
 // "Orca"; vLLM): with requests arriving at rate lambda, prompts of P tokens (P' after the prefix
 // cache) and outputs of O tokens, a step of tau seconds decodes one token for each of the n running
-// requests and prefills lambda P' tau prompt tokens; Little's law gives n = lambda O tau, so tau
-// solves tau = cost(n, n + lambda P' tau). The largest sustainable rate is where n reaches the
-// scheduler's limit (sequences, KV blocks): tau_max = cost(n_max, n_max (1 + P'/O)),
-// mu_max = n_max / (O tau_max). Requests queue for admission when the batch is full; the wait is
+// requests and lambda tau prompts start per step; Little's law gives n = lambda O tau. Below one
+// prompt per step, a share lambda tau of the steps carries a prefill of P' tokens beside the n
+// decodes and the others decode only: tau = lambda tau cost(n + 1, n + P') + (1 - lambda tau)
+// cost(n, n); above, every step carries lambda tau prompts. The largest sustainable rate is where
+// n reaches the scheduler's limit n_max (sequences, KV blocks): mu_max = n_max / (O tau_max). Requests queue for admission when the batch is full; the wait is
 // Kingman's heavy-traffic G/G/1 approximation (Kingman 1961), E[W] = rho / (1 - rho) (ca^2 + cs^2) / 2
 // S with S = 1 / mu_max and cs^2 = 0 (deterministic service), which is exact for M/D/1
 // (Pollaczek-Khinchine); its tail is exponential, P(W > t) = rho exp(-rho t / E[W]).

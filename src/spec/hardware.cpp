@@ -239,6 +239,9 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.host_runs_ahead = r.boolean("host_runs_ahead").value_or(true);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);
   s.max_sequences = r.integer("max_sequences", Need::kOptional, 1, 1LL << 40);
+  s.block_size = r.integer("block_size", Need::kOptional, 1, 1LL << 20);
+  s.host_per_step = r.quantity<Seconds>("host_per_step", "2 ms", Need::kOptional, true).value_or(Seconds(0.0));
+  s.kv_memory_fraction = r.number("kv_memory_fraction", Need::kOptional, 0.01, 1.0).value_or(1.0);
   s.sequence_parallel = r.boolean("sequence_parallel");
   if (const Node* ov = r.get("overlap")) {
     MapReader o(ov, d, "software.overlap");

@@ -109,6 +109,11 @@ struct SoftwareSpec {
   bool host_runs_ahead = true;   // false: each kernel costs max(device, host time) (solvers::LaunchModel)
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
   std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
+  std::optional<long long> block_size;           // serving: tokens per KV-cache block (paged attention)
+  Seconds host_per_step{0.0};                    // serving: scheduler, sampler and input preparation per step
+  // serving: the share of the memory left after weights and workspace that the KV cache may take
+  // (TensorRT-LLM's free_gpu_memory_fraction); 1 when the engine sizes it otherwise
+  double kv_memory_fraction = 1.0;
   // Training overlaps the framework performs by default (training.overlap overrides each).
   std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p, overlap_ep_a2a, overlap_cp_ring;
   // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default

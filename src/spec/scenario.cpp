@@ -236,8 +236,17 @@ std::optional<InferenceSpec> read_inference(const Node& n, const ModelSpec& mode
     }
   }
   s.arrival_rate = r.quantity<PerSecond>("arrival_rate", "5 /s");
-  if (!s.batch && !s.batch_max && !s.arrival_rate && r.valid()) {
-    d.error(n.origin, "inference: give one of batch (a number or max) or arrival_rate");
+  if (const Node* t = r.get("traffic")) s.traffic = read_traffic(*t, d);
+  if (const Node* sp = r.get("speculative")) s.speculative = read_speculative(*sp, d);
+  const bool offline = s.traffic && s.traffic->arrival == "offline";
+  if (!s.batch && !s.batch_max && !s.arrival_rate && !offline && r.valid()) {
+    d.error(n.origin, "inference: give one of batch (a number or max), arrival_rate, or traffic: {arrival: offline}");
+  }
+  if (offline && (s.batch || s.batch_max || s.arrival_rate)) {
+    d.error(r.node()->find("traffic")->origin, "inference.traffic.arrival: offline sends every request at once: give no batch or arrival_rate with it");
+  }
+  if (s.traffic && !offline && !s.arrival_rate && r.valid()) {
+    d.error(r.node()->find("traffic")->origin, "inference.traffic needs an arrival_rate (or arrival: offline)");
   }
   if (s.arrival_rate && (s.batch || s.batch_max)) {
     d.error(r.node()->find("arrival_rate")->origin, "inference: give either batch or arrival_rate, not both");
@@ -396,6 +405,12 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
   }
   if (training != nullptr) s.training = read_training(*training, s.model, diags);
   if (inference != nullptr) s.inference = read_inference(*inference, s.model, diags);
+  if (s.inference && s.inference->speculative && s.inference->speculative->method == "draft_model") {
+    const Node* sp = inference->find("speculative");
+    const Node* draft = sp != nullptr ? sp->find("draft") : nullptr;
+    Node entry = load_entry(zoo, "model", s.inference->speculative->draft, draft != nullptr ? draft->origin : inference->origin, diags);
+    if (!entry.is_null()) s.inference->draft_model = read_model(entry, diags);
+  }
   if (const Node* sw = r.get("software")) {
     s.software = read_software(*sw, diags);
   } else {

@@ -11,6 +11,7 @@
 #include "spec/hardware.hpp"
 #include "spec/model.hpp"
 #include "spec/precision.hpp"
+#include "spec/serving_spec.hpp"
 #include "spec/tree.hpp"
 #include "spec/zoo.hpp"
 
@@ -73,6 +74,9 @@ struct InferenceSpec {
   bool cuda_graphs = true;
   bool simulate = false;
   std::optional<Seconds> slo_ttft, slo_tpot;
+  std::optional<TrafficSpec> traffic;          // inference.traffic (serving_spec.hpp)
+  std::optional<SpeculativeSpec> speculative;  // inference.speculative
+  std::optional<ModelSpec> draft_model;        // the speculative draft model, resolved from the zoo
 };
 
 struct SystemSpec {

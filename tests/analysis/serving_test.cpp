@@ -105,3 +105,135 @@ TEST_CASE("serving layouts that cannot run are infeasible with a reason") {
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+namespace {
+
+std::string chat(const std::string& extra) {
+  return "schema_version: 1\nkind: scenario\nname: chat\nsystem: {accelerator: h100_sxm, count: 8, node: dgx_h100}\n"
+         "model: llama3_70b\ninference:\n  prompt_tokens: 1024\n  output_tokens: 256\n  precision: fp8\n"
+         "  parallelism: {tp: 4, dp: 2}\n  slo: {ttft: 500 ms, tpot: 50 ms}\n" + extra;
+}
+
+}  // namespace
+
+TEST_CASE("serving under traffic: closed form and simulation of a scenario agree at light load") {
+  analysis::Evaluator ev;
+  const auto cf = ev.evaluate(load(chat("  arrival_rate: 4 /s\n")));
+  const auto sim = ev.evaluate(load(chat("  arrival_rate: 4 /s\n  simulate: true\n  traffic: {requests: 3000, seed: 3}\n")));
+  REQUIRE(cf.feasible);
+  REQUIRE(sim.feasible);
+  REQUIRE(cf.inference->serving.has_value());
+  REQUIRE(sim.inference->serving.has_value());
+  CHECK_FALSE(cf.inference->serving->simulated);
+  CHECK(sim.inference->serving->simulated);
+  CHECK(*sim.inference->tpot_s == doctest::Approx(*cf.inference->tpot_s).epsilon(0.15));
+  CHECK(*sim.inference->ttft_s == doctest::Approx(*cf.inference->ttft_s).epsilon(0.25));
+  // Whole-system output throughput is the offered load: 4 requests/s x 256 tokens.
+  CHECK(cf.inference->throughput_tokens_per_s == doctest::Approx(1024.0));
+  CHECK(sim.inference->throughput_tokens_per_s == doctest::Approx(1024.0).epsilon(0.05));
+  CHECK(*cf.inference->goodput == doctest::Approx(1.0));
+  // The same capacity from both (the closed form's, reported beside the simulation).
+  CHECK(sim.inference->serving->capacity_requests_per_s == doctest::Approx(cf.inference->serving->capacity_requests_per_s));
+}
+
+TEST_CASE("serving under traffic: beyond capacity the queue grows (infeasible); offline runs flat out") {
+  analysis::Evaluator ev;
+  const auto light = ev.evaluate(load(chat("  arrival_rate: 1 /s\n")));
+  const double cap = light.inference->serving->capacity_requests_per_s;
+  const auto over = ev.evaluate(load(chat("  arrival_rate: " + std::to_string(1.2 * cap) + " /s\n")));
+  CHECK_FALSE(over.feasible);
+  CHECK(over.infeasible_reason.find("exceeds what the system serves") != std::string::npos);
+  const auto offline = ev.evaluate(load(chat("  traffic: {arrival: offline, requests: 4000}\n")));
+  REQUIRE(offline.feasible);
+  // Offline throughput cannot beat the closed form's capacity by more than the simulation's noise,
+  // and is far above the light-load rate.
+  CHECK(offline.inference->throughput_tokens_per_s <= 1.1 * cap * 256.0);
+  CHECK(offline.inference->throughput_tokens_per_s > 0.5 * cap * 256.0);
+}
+
+TEST_CASE("inference.traffic rejects unknown keys and bad distributions with a location") {
+  Diagnostics d;
+  const auto s = test::scenario_from_text(chat("  arrival_rate: 4 /s\n  traffic: {arival: offline}\n"), d);
+  CHECK_FALSE(s.has_value());
+  REQUIRE_FALSE(d.all().empty());
+  CHECK(d.all().front().message.find("arival") != std::string::npos);
+  Diagnostics d2;
+  const auto u = test::scenario_from_text(chat("  arrival_rate: 4 /s\n  traffic: {prompt: {distribution: uniform, min: 500, max: 100}}\n"), d2);
+  CHECK_FALSE(u.has_value());
+  Diagnostics d3;
+  const auto t = test::scenario_from_text(chat("  traffic: {requests: 10}\n  batch: 4\n"), d3);
+  CHECK_FALSE(t.has_value());
+}
+
+}  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("speculative decoding with a draft model: a speedup at batch 1 that shrinks with the batch") {
+  const auto spec = [](long long batch, double acceptance) {
+    return "schema_version: 1\nkind: scenario\nname: s\nsystem: {accelerator: h200_sxm, count: 1}\nmodel: llama3_70b\n"
+           "inference: {prompt_tokens: 1024, output_tokens: 256, batch: " + std::to_string(batch) +
+           ", precision: fp8, speculative: {draft: llama3_8b, tokens: 4, acceptance: " + std::to_string(acceptance) + "}}\n";
+  };
+  analysis::Evaluator ev;
+  const auto b1 = ev.evaluate(load(spec(1, 0.8)));
+  const auto b64 = ev.evaluate(load(spec(64, 0.8)));
+  const auto low = ev.evaluate(load(spec(64, 0.3)));
+  REQUIRE(b1.inference->speculative_speedup.has_value());
+  CHECK(*b1.inference->speculative_tokens_per_step == doctest::Approx(3.3616));
+  // Batch 1 is bandwidth-bound: verifying 5 tokens costs about one decode step, plus 4 draft steps
+  // of an 8B model (~1/9 of the 70B weights each).
+  CHECK(*b1.inference->speculative_speedup > 1.8);
+  CHECK(*b1.inference->speculative_speedup < 3.3616);
+  CHECK(*b64.inference->speculative_speedup < *b1.inference->speculative_speedup);
+  // A poor draft (1.43 tokens per verification) does not pay at batch 64.
+  CHECK(*low.inference->speculative_speedup < 1.0);
+  // The draft's weights sit beside the target's.
+  const auto plain = ev.evaluate(load("schema_version: 1\nkind: scenario\nname: p\nsystem: {accelerator: h200_sxm, count: 1}\n"
+                                      "model: llama3_70b\ninference: {prompt_tokens: 1024, output_tokens: 256, batch: 1, precision: fp8}\n"));
+  CHECK(b1.memory.weights_bytes - plain.memory.weights_bytes ==
+        doctest::Approx(workload::inference_weight_bytes(model("llama3_8b"), Precision::kFp8, Precision::kFp8)));
+}
+
+}  // namespace mlsim
+
+#include "analysis/serving_plan.hpp"
+
+namespace mlsim {
+
+TEST_CASE("serving plan: the cheapest layout holds the p99 SLO and one replica fewer does not") {
+  const std::string yaml = chat("  arrival_rate: 20 /s\n");
+  auto s = load(yaml);
+  s.inference->slo_ttft = Seconds(0.3);
+  s.inference->slo_tpot = Seconds(0.04);
+  const auto plan = analysis::plan_serving(s, 5);
+  REQUIRE(plan.problem.empty());
+  REQUIRE_FALSE(plan.ranked.empty());
+  const auto& best = plan.ranked.front();
+  CHECK(best.estimate.inference->ttft_pct->p99 <= 0.3);
+  CHECK(best.estimate.inference->tpot_pct->p99 <= 0.04);
+  for (std::size_t i = 1; i < plan.ranked.size(); ++i) CHECK(plan.ranked[i].gpus >= plan.ranked[i - 1].gpus);
+  // One replica fewer of the winner misses the SLO (or cannot carry the load).
+  if (best.dp > 1) {
+    spec::Scenario c = s;
+    c.inference->parallelism.tp = best.tp;
+    c.inference->parallelism.dp = best.dp - 1;
+    c.system.count = best.tp * (best.dp - 1);
+    c.software.max_sequences = best.max_running;
+    analysis::Evaluator ev;
+    const auto e = ev.evaluate(c);
+    const bool ok = e.feasible && e.inference->ttft_pct->p99 <= 0.3 && e.inference->tpot_pct->p99 <= 0.04;
+    CHECK_FALSE(ok);
+  }
+  // $/hour = GPUs x the H100's rental price.
+  REQUIRE(s.system.accelerator.rental_price.has_value());
+  CHECK(best.usd_per_hour == doctest::Approx(s.system.accelerator.rental_price->si() * 3600.0 * static_cast<double>(best.gpus)));
+  // Without an SLO there is nothing to plan for.
+  spec::Scenario no_slo = load(yaml);
+  no_slo.inference->slo_ttft.reset();
+  no_slo.inference->slo_tpot.reset();
+  CHECK_FALSE(analysis::plan_serving(no_slo, 5).problem.empty());
+}
+
+}  // namespace mlsim
