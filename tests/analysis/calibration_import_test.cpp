@@ -17,8 +17,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A per-process scratch folder, removed when the test binary exits.
+const fs::path& scratch_base() {
+  struct Base {
+    fs::path path = fs::temp_directory_path() / ("mlsim_cal_" + std::to_string(::getpid()));
+    Base(const Base&) = delete;
+    Base& operator=(const Base&) = delete;
+    Base() = default;
+    ~Base() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static const Base base;
+  return base.path;
+}
+
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("mlsim_cal_" + std::to_string(::getpid())) / name;
+  const fs::path dir = scratch_base() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
