@@ -310,15 +310,17 @@ spec::CalibrationProvenance provenance(const spec::RawCalibration& raw, const st
   return {raw.device, raw.driver, raw.date, raw.tool, raw_name};
 }
 
-// Bigger transfers never take less time: a running maximum removes noise inversions
-// (CALIBRATION.md 5.5, monotone cleanup), then equal sizes are merged.
+// Bigger transfers never take less time (CALIBRATION.md 5.5, monotone cleanup). Timing noise is
+// upward (preemption, a clock ramp, a late first sample), so an inversion is resolved by keeping the
+// lower time: a running minimum from the largest size down. Equal sizes are merged first.
 std::vector<std::pair<double, double>> monotone(std::vector<std::pair<double, double>> p) {
   std::sort(p.begin(), p.end());
   std::vector<std::pair<double, double>> out;
   for (const auto& [x, t] : p) {
     if (!out.empty() && x == out.back().first) continue;
-    out.emplace_back(x, out.empty() ? t : std::max(t, out.back().second));
+    out.emplace_back(x, t);
   }
+  for (std::size_t i = out.size(); i-- > 1;) out[i - 1].second = std::min(out[i - 1].second, out[i].second);
   return out;
 }
 
