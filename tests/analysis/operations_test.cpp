@@ -94,6 +94,16 @@ TEST_CASE("reliability keys: node_mtbf override, async checkpoint, fixed interva
   CHECK(better.reliability->goodput > r.goodput);
 }
 
+TEST_CASE("a reliability section without a length of run says so") {
+  std::string yaml = kLlama70b;
+  yaml.replace(yaml.find("  tokens: 20e9\n"), 15, "");
+  const auto e = run(yaml + "reliability: {node_mtbf: 1000 h}\n");
+  CHECK_FALSE(e.reliability.has_value());
+  bool warned = false;
+  for (const auto& w : e.warnings) warned = warned || w.find("need a length of run") != std::string::npos;
+  CHECK(warned);
+}
+
 TEST_CASE("a reliability section with an unknown key is an error at its line") {
   Diagnostics d;
   const auto s = test::scenario_from_text(kLlama70b + "reliability: {node_mtbf: 1000 h, checkpont: {mode: async}}\n", d);
