@@ -624,6 +624,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     ctx.params = total_params;
     if (!cnn) ctx.trained_tokens = tr.tokens_per_s * work;
     e.ops = operations(s, duration, tr.tokens_per_s * work, e.warnings, ctx);
+  } else if (s.reliability || s.operations) {
+    e.warnings.emplace_back("the reliability and operations sections need a length of run: training.tokens or ops.duration");
   }
   e.training = tr;
 }

@@ -103,6 +103,12 @@ std::string to_table(const analysis::Estimate& e) {
         << d.limiter << "-bound) vs " << format_double(d.demand_samples_per_s, 5) << " consumed: accelerators fed "
         << pct(d.gpu_utilization) << "\n";
   }
+  if (e.algorithm) {
+    const auto& a = *e.algorithm;
+    out << "\nalgorithm: DP-SGD " << a.dp_sgd << " (step " << format_seconds(a.dpsgd_step_time_s) << ", +"
+        << format_bytes(a.dpsgd_extra_bytes) << " per device" << (a.dpsgd_fits ? "" : ", does not fit") << "); weights "
+        << format_bytes(a.compressed_weight_bytes) << " of " << format_bytes(a.dense_weight_bytes) << " dense\n";
+  }
   if (!e.operators.empty()) {
     out << "\noperators (per instance)\n  " << pad("name", 20) << pad("phase", 11) << pad("count", 8) << pad("FLOPs", 13)
         << pad("bytes", 13) << pad("time", 12) << "bound\n";

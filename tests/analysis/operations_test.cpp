@@ -89,9 +89,24 @@ TEST_CASE("reliability keys: node_mtbf override, async checkpoint, fixed interva
   CHECK(r.checkpoint_stall_s < r.checkpoint_write_s);
   CHECK(r.checkpoint_interval_s == doctest::Approx(1800.0));
   CHECK(r.interruptions_by_component.empty());
+  CHECK(r.p_interval_without_failure == doctest::Approx(std::exp(-1800.0 / r.cluster_mtbf_s)));
+  // A Weibull shape of 0.7: exp(-(tau / eta)^0.7), eta = M / Gamma(1 + 1 / 0.7).
+  const auto w = run(kLlama70b + "reliability: {node_mtbf: 1000 h, weibull_shape: 0.7, checkpoint: {interval: 30 min}}\n");
+  const double eta = w.reliability->cluster_mtbf_s / std::tgamma(1.0 + 1.0 / 0.7);
+  CHECK(w.reliability->p_interval_without_failure == doctest::Approx(std::exp(-std::pow(1800.0 / eta, 0.7))));
   // A worse MTBF costs goodput.
   const auto better = run(kLlama70b + "reliability: {node_mtbf: 100000 h, restart: 5 min, checkpoint: {mode: async, interval: 30 min}}\n");
   CHECK(better.reliability->goodput > r.goodput);
+}
+
+TEST_CASE("a reliability section without a length of run says so") {
+  std::string yaml = kLlama70b;
+  yaml.replace(yaml.find("  tokens: 20e9\n"), 15, "");
+  const auto e = run(yaml + "reliability: {node_mtbf: 1000 h}\n");
+  CHECK_FALSE(e.reliability.has_value());
+  bool warned = false;
+  for (const auto& w : e.warnings) warned = warned || w.find("need a length of run") != std::string::npos;
+  CHECK(warned);
 }
 
 TEST_CASE("a reliability section with an unknown key is an error at its line") {
