@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -15,13 +14,6 @@ namespace {
 using mlsim::test::run_cli;
 using mlsim::test::source_path;
 using nlohmann::json;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string temp_dir() {
   const auto dir = std::filesystem::temp_directory_path() / ("mlsim_dse_test_" + std::to_string(::getpid()));
@@ -62,7 +54,7 @@ TEST_CASE("sweep: identical rows in grid order with 1 and 2 threads; infeasible 
   // Batch 295 of 4K-token contexts does not fit an 80 GB A100: feasible=false, metrics empty.
   const std::string& last_a100 = rows[1 + 42 * 3];
   CHECK(last_a100.rfind("126,295,a100_sxm_80gb,false,,,,,,,,,\"does not fit: ", 0) == 0);
-  JSONL: {
+  {
     const auto j = run_cli(sweep_args({"-f", "jsonl", "-j", "2"}));
     const auto jl = lines(j.out);
     REQUIRE(jl.size() == 43 * 3);
