@@ -66,6 +66,12 @@ TEST_CASE("sweep: identical rows in grid order with 1 and 2 threads; infeasible 
   }
 }
 
+TEST_CASE("sweep: --vary takes one value per occurrence, so the scenario may come last") {
+  const auto r = run_cli({"sweep", "--vary", "inference.batch=1:2", "--vary", "system.accelerator=b200", kDecode});
+  REQUIRE(r.code == 0);
+  CHECK(lines(r.out).size() == 3);
+}
+
 TEST_CASE("sweep: a row equals analyze of the same point") {
   const auto r = run_cli({"sweep", kDecode, "--vary", "inference.batch=24", "--vary", "system.accelerator=h200_sxm", "-f", "jsonl"});
   REQUIRE(r.code == 0);
