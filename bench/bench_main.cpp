@@ -120,8 +120,8 @@ void dse_benchmarks(const mlsim::spec::Zoo& zoo) {
   std::printf("design-space exploration\n");
   std::printf("  %-46s %10.0f points/s per core\n", "sweep, Llama 3 8B serving on H100 (batch)",
               sweep_points_per_second(zoo, "scenarios/quickstart.yaml", "inference.batch=1:64"));
-  std::printf("  %-46s %10.0f points/s per core\n", "sweep, GPT-3 175B on 1024 A100 (micro-batch)",
-              sweep_points_per_second(zoo, "scenarios/gpt3_175b_1024_a100.yaml", "training.micro_batch=1:4"));
+  std::printf("  %-46s %10.0f points/s per core\n", "sweep, GPT-3 175B on 1024 A100 (global batch)",
+              sweep_points_per_second(zoo, "scenarios/gpt3_175b_1024_a100.yaml", "training.global_batch=1536,3072"));
   {
     const std::string out = "/tmp/mlsim_bench_sweep_" + std::to_string(::getpid()) + ".csv";
     const std::string scenario = std::string(MLSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";

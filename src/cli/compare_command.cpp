@@ -20,9 +20,9 @@ void add_compare_command(CLI::App& app, Context& ctx) {
   CLI::App* sub = app.add_subcommand("compare", "A against B: per-wall deltas, the regime shift, and the speedup split among the changed inputs");
   sub->add_option("a", o->a, "scenario A (file or zoo id)")->required();
   sub->add_option("b", o->b, "scenario B (default: A again, with --b-set)");
-  sub->add_option("--set", o->sets, "override keys of both");
-  sub->add_option("--a-set", o->a_sets, "override keys of A only");
-  sub->add_option("--b-set", o->b_sets, "override keys of B only");
+  sub->add_option("--set", o->sets, "override keys of both")->allow_extra_args(false);
+  sub->add_option("--a-set", o->a_sets, "override keys of A only")->allow_extra_args(false);
+  sub->add_option("--b-set", o->b_sets, "override keys of B only")->allow_extra_args(false);
   sub->add_option("--metric", o->metric, "the metric (default tpot_s for serving, step_time_s for training)");
   sub->add_option("--format,-f", o->format, "text | json")->check(CLI::IsMember({"text", "json"}));
   sub->add_option("-o,--output", o->output, "write to FILE (atomically)");

@@ -440,8 +440,9 @@ void add_sweep_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<SweepOptions>();
   CLI::App* sub = app.add_subcommand("sweep", "evaluate the cartesian grid of --vary knobs: one CSV or JSON-lines row per design point");
   sub->add_option("scenario", o->scenario, "a scenario file or zoo id (not with --merge)");
-  sub->add_option("--set", o->sets, "override keys of the scenario first, as in analyze");
-  sub->add_option("--vary", o->vary, "KNOB=v1,v2 | KNOB=lo:hi:+step | KNOB=lo:hi:*factor | KNOB=* (every zoo entry; globs too); repeatable");
+  sub->add_option("--set", o->sets, "override keys of the scenario first, as in analyze")->allow_extra_args(false);
+  sub->add_option("--vary", o->vary, "KNOB=v1,v2 | KNOB=lo:hi:+step | KNOB=lo:hi:*factor | KNOB=* (every zoo entry; globs too); repeatable")
+      ->allow_extra_args(false);
   sub->add_option("--metrics", o->metrics, "the metric columns, comma-separated JSON paths or unique leaves (default: the job's headline metrics)");
   sub->add_option("--where", o->where, "keep the rows where EXPR holds, e.g. \"memory.fits && tpot_s < 50ms\" (docs/dse.md)");
   sub->add_option("--minimize", o->minimize, "sort the rows by METRIC, smallest first");

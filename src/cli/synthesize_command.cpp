@@ -18,8 +18,10 @@ void add_synthesize_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("synthesize", "the inverse roofline: the least FLOPS, bandwidth, capacity, link speed or count that meets targets");
   sub->add_option("scenario", o->scenario, "a scenario file or zoo id")->required();
-  sub->add_option("--set", o->sets, "override keys first, as in analyze");
-  sub->add_option("--target", o->targets, "a condition on metrics, e.g. \"tpot_s < 50ms\" (repeatable; all must hold)")->required();
+  sub->add_option("--set", o->sets, "override keys first, as in analyze")->allow_extra_args(false);
+  sub->add_option("--target", o->targets, "a condition on metrics, e.g. \"tpot_s < 50ms\" (repeatable; all must hold)")
+      ->allow_extra_args(false)
+      ->required();
   sub->add_option("--format,-f", o->format, "text | json")->check(CLI::IsMember({"text", "json"}));
   sub->add_option("-o,--output", o->output, "write to FILE (atomically)");
   sub->add_flag("--force", o->force, "overwrite FILE if it exists");

@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -55,7 +54,7 @@ TEST_CASE("sweep: identical rows in grid order with 1 and 2 threads; infeasible 
   // Batch 295 of 4K-token contexts does not fit an 80 GB A100: feasible=false, metrics empty.
   const std::string& last_a100 = rows[1 + 42 * 3];
   CHECK(last_a100.rfind("126,295,a100_sxm_80gb,false,,,,,,,,,\"does not fit: ", 0) == 0);
-  {   // the same grid as JSON lines
+  {
     const auto j = run_cli(sweep_args({"-f", "jsonl", "-j", "2"}));
     const auto jl = lines(j.out);
     REQUIRE(jl.size() == 43 * 3);
@@ -65,6 +64,12 @@ TEST_CASE("sweep: identical rows in grid order with 1 and 2 threads; infeasible 
     CHECK(row["inference.tpot_s"].is_null());
     CHECK(row["system.accelerator"] == "a100_sxm_80gb");
   }
+}
+
+TEST_CASE("sweep: --vary takes one value per occurrence, so the scenario may come last") {
+  const auto r = run_cli({"sweep", "--vary", "inference.batch=1:2", "--vary", "system.accelerator=b200", kDecode});
+  REQUIRE(r.code == 0);
+  CHECK(lines(r.out).size() == 3);
 }
 
 TEST_CASE("sweep: a row equals analyze of the same point") {
