@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/disaggregated.hpp"
 #include "analysis/operations.hpp"
 #include "analysis/pricing.hpp"
 #include "analysis/serving.hpp"
@@ -37,6 +38,7 @@ std::string unsupported_reason(const spec::Scenario& s) {
 }
 
 Estimate Evaluator::evaluate(const spec::Scenario& s, const EvalOptions& options) {
+  if (s.inference && s.inference->disaggregated) return evaluate_disaggregated(s, options);
   Estimate e;
   e.scenario = s.name;
   if (s.training) evaluate_training(s, options, e);
