@@ -78,6 +78,7 @@ struct InferenceSpec {
   std::optional<SpeculativeSpec> speculative;  // inference.speculative
   std::optional<ModelSpec> draft_model;        // the speculative draft model, resolved from the zoo
   std::optional<DisaggregatedSpec> disaggregated;   // inference.disaggregated
+  std::optional<ReasoningSpec> reasoning;           // inference.reasoning
 };
 
 struct SystemSpec {

@@ -118,6 +118,20 @@ DisaggregatedSpec read_disaggregated(const Node& n, Diagnostics& d) {
   return s;
 }
 
+ReasoningSpec read_reasoning(const Node& n, Diagnostics& d) {
+  ReasoningSpec s;
+  MapReader r(&n, d, "inference.reasoning");
+  if (!r.valid()) {
+    d.error(n.origin, "inference.reasoning: expected {steps: K, step_tokens: T, samples: N}");
+    return s;
+  }
+  s.steps = r.integer("steps", Need::kOptional, 0, 1 << 20).value_or(0);
+  s.step_tokens = r.integer("step_tokens", s.steps > 0 ? Need::kRequired : Need::kOptional, 1, 1 << 30).value_or(0);
+  s.samples = r.integer("samples", Need::kOptional, 1, 1 << 20).value_or(1);
+  r.finish();
+  return s;
+}
+
 SpeculativeSpec read_speculative(const Node& n, Diagnostics& d) {
   SpeculativeSpec s;
   MapReader r(&n, d, "inference.speculative");

@@ -271,3 +271,21 @@ TEST_CASE("disaggregated prefill and decode: no prefill in decode steps, the KV 
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("reasoning: K steps of T tokens lengthen the output; N samples multiply the requests") {
+  const std::string base =
+      "schema_version: 1\nkind: scenario\nname: r\nsystem: {accelerator: h100_sxm, count: 8, node: dgx_h100}\n"
+      "model: llama3_70b\ninference:\n  prompt_tokens: 1024\n  precision: fp8\n  parallelism: {tp: 4, dp: 2}\n";
+  analysis::Evaluator ev;
+  const auto k8 = ev.evaluate(load(base + "  output_tokens: 256\n  arrival_rate: 2 /s\n  reasoning: {steps: 8, step_tokens: 256, samples: 3}\n"));
+  const auto plain = ev.evaluate(load(base + "  output_tokens: 2304\n  arrival_rate: 6 /s\n"));
+  REQUIRE(k8.feasible);
+  CHECK(*k8.inference->tpot_s == doctest::Approx(*plain.inference->tpot_s));
+  CHECK(k8.inference->e2e_s == doctest::Approx(plain.inference->e2e_s));
+  // 2 queries/s x 3 samples x 2304 tokens.
+  CHECK(k8.inference->throughput_tokens_per_s == doctest::Approx(2.0 * 3.0 * 2304.0));
+}
+
+}  // namespace mlsim
