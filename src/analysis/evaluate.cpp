@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/disaggregated.hpp"
 #include "analysis/operations.hpp"
 #include "analysis/pricing.hpp"
 #include "analysis/serving.hpp"
@@ -37,6 +38,32 @@ std::string unsupported_reason(const spec::Scenario& s) {
 }
 
 Estimate Evaluator::evaluate(const spec::Scenario& s, const EvalOptions& options) {
+  if (s.inference && s.inference->reasoning) {
+    // Inference-time compute: each query generates K x T reasoning tokens before its answer, and N
+    // samples are N requests (a batch N times larger, or N times the arrival rate).
+    spec::Scenario r = s;
+    auto& inf = *r.inference;
+    const auto& k = *inf.reasoning;
+    const long long extra = k.steps * k.step_tokens;
+    inf.output_tokens += extra;
+    if (inf.traffic) {
+      auto& o = inf.traffic->output;
+      if (o.mean) *o.mean += static_cast<double>(extra);
+      for (auto& v : o.values) v += static_cast<double>(extra);
+      if (o.distribution == "uniform") {
+        o.min += static_cast<double>(extra);
+        o.max += static_cast<double>(extra);
+      }
+      if (inf.traffic->arrival == "offline") inf.traffic->requests *= k.samples;
+    }
+    if (inf.batch) *inf.batch *= k.samples;
+    if (inf.arrival_rate) inf.arrival_rate = PerSecond(inf.arrival_rate->si() * static_cast<double>(k.samples));
+    inf.reasoning.reset();
+    Estimate e = evaluate(r, options);
+    e.scenario = s.name;
+    return e;
+  }
+  if (s.inference && s.inference->disaggregated) return evaluate_disaggregated(s, options);
   Estimate e;
   e.scenario = s.name;
   if (s.training) evaluate_training(s, options, e);

@@ -238,6 +238,8 @@ std::optional<InferenceSpec> read_inference(const Node& n, const ModelSpec& mode
   s.arrival_rate = r.quantity<PerSecond>("arrival_rate", "5 /s");
   if (const Node* t = r.get("traffic")) s.traffic = read_traffic(*t, d);
   if (const Node* sp = r.get("speculative")) s.speculative = read_speculative(*sp, d);
+  if (const Node* dg = r.get("disaggregated")) s.disaggregated = read_disaggregated(*dg, d);
+  if (const Node* rs = r.get("reasoning")) s.reasoning = read_reasoning(*rs, d);
   const bool offline = s.traffic && s.traffic->arrival == "offline";
   if (!s.batch && !s.batch_max && !s.arrival_rate && !offline && r.valid()) {
     d.error(n.origin, "inference: give one of batch (a number or max), arrival_rate, or traffic: {arrival: offline}");

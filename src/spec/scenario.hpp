@@ -77,6 +77,8 @@ struct InferenceSpec {
   std::optional<TrafficSpec> traffic;          // inference.traffic (serving_spec.hpp)
   std::optional<SpeculativeSpec> speculative;  // inference.speculative
   std::optional<ModelSpec> draft_model;        // the speculative draft model, resolved from the zoo
+  std::optional<DisaggregatedSpec> disaggregated;   // inference.disaggregated
+  std::optional<ReasoningSpec> reasoning;           // inference.reasoning
 };
 
 struct SystemSpec {

@@ -97,6 +97,41 @@ TrafficSpec read_traffic(const Node& n, Diagnostics& d) {
   return t;
 }
 
+DisaggregatedSpec read_disaggregated(const Node& n, Diagnostics& d) {
+  DisaggregatedSpec s;
+  MapReader r(&n, d, "inference.disaggregated");
+  if (!r.valid()) {
+    d.error(n.origin, "inference.disaggregated: expected {prefill: {tp, replicas}, decode: {tp, replicas}}");
+    return s;
+  }
+  const auto pool = [&](const char* key, long long& tp, long long& replicas) {
+    const Node* p = r.get(key, Need::kRequired);
+    if (p == nullptr) return;
+    MapReader pr(p, d, std::string("inference.disaggregated.") + key);
+    tp = pr.integer("tp", Need::kOptional, 1, 1024).value_or(1);
+    replicas = pr.integer("replicas", Need::kOptional, 1, 1 << 20).value_or(1);
+    pr.finish();
+  };
+  pool("prefill", s.prefill_tp, s.prefill_replicas);
+  pool("decode", s.decode_tp, s.decode_replicas);
+  r.finish();
+  return s;
+}
+
+ReasoningSpec read_reasoning(const Node& n, Diagnostics& d) {
+  ReasoningSpec s;
+  MapReader r(&n, d, "inference.reasoning");
+  if (!r.valid()) {
+    d.error(n.origin, "inference.reasoning: expected {steps: K, step_tokens: T, samples: N}");
+    return s;
+  }
+  s.steps = r.integer("steps", Need::kOptional, 0, 1 << 20).value_or(0);
+  s.step_tokens = r.integer("step_tokens", s.steps > 0 ? Need::kRequired : Need::kOptional, 1, 1 << 30).value_or(0);
+  s.samples = r.integer("samples", Need::kOptional, 1, 1 << 20).value_or(1);
+  r.finish();
+  return s;
+}
+
 SpeculativeSpec read_speculative(const Node& n, Diagnostics& d) {
   SpeculativeSpec s;
   MapReader r(&n, d, "inference.speculative");

@@ -37,7 +37,22 @@ struct SpeculativeSpec {
   double head_cost = 0.05;              // draft_heads: one proposal's cost as a share of a target decode step
 };
 
+// Disaggregated prefill and decode (Zhong et al. 2024, DistServe; Patel et al. 2024, Splitwise):
+// two pools sized independently, each of `replicas` groups of `tp` accelerators; the prompt's KV
+// cache moves from the prefill pool to the decode pool over the fabric.
+struct DisaggregatedSpec {
+  long long prefill_tp = 1, prefill_replicas = 1, decode_tp = 1, decode_replicas = 1;
+};
+
+// Inference-time compute: K reasoning steps of `step_tokens` tokens generated before the answer,
+// and N sampled answers per query (best-of-N, self-consistency).
+struct ReasoningSpec {
+  long long steps = 0, step_tokens = 0, samples = 1;
+};
+
 TrafficSpec read_traffic(const Node& n, Diagnostics& d);
+ReasoningSpec read_reasoning(const Node& n, Diagnostics& d);
+DisaggregatedSpec read_disaggregated(const Node& n, Diagnostics& d);
 SpeculativeSpec read_speculative(const Node& n, Diagnostics& d);
 
 }  // namespace mlsim::spec

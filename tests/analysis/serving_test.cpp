@@ -237,3 +237,55 @@ TEST_CASE("serving plan: the cheapest layout holds the p99 SLO and one replica f
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("disaggregated prefill and decode: no prefill in decode steps, the KV transfer in the first token") {
+  const std::string base =
+      "schema_version: 1\nkind: scenario\nname: d\nsystem: {accelerator: h100_sxm, count: 8, node: dgx_h100}\n"
+      "model: llama3_70b\ninference:\n  prompt_tokens: 4096\n  output_tokens: 256\n  arrival_rate: 6 /s\n  precision: fp8\n";
+  const auto dis = load(base + "  disaggregated: {prefill: {tp: 2, replicas: 2}, decode: {tp: 4, replicas: 1}}\n");
+  const auto col = load(base + "  parallelism: {tp: 4, dp: 2}\n");
+  analysis::Evaluator ev;
+  const auto d = ev.evaluate(dis);
+  const auto c = ev.evaluate(col);
+  REQUIRE(d.feasible);
+  REQUIRE(c.feasible);
+  // Decode steps carry no prompt chunks: a shorter TPOT than colocated serving.
+  CHECK(*d.inference->tpot_s < *c.inference->tpot_s);
+  // The transfer: each of the 2 prefill ranks sends its half of 4096 tokens x 80 KiB (fp8 cache)
+  // to the decode pool, 4 ranks away on the node's NVLink.
+  const auto cluster = system::Cluster::build(dis.system);
+  const double bytes = 4096.0 * workload::kv_cache_bytes_per_token(dis.model, Precision::kFp8) / 2.0;
+  const double expect = solvers::collective(solvers::Collective::kSendRecv, bytes, cluster.place(2, 4)).time_s;
+  const analysis::Wall* kv = nullptr;
+  for (const auto& w : d.walls) {
+    if (w.name == "kv_transfer") kv = &w;
+  }
+  REQUIRE(kv != nullptr);
+  CHECK(kv->time_s == doctest::Approx(expect));
+  // The pools must add up to the system.
+  const auto bad = ev.evaluate(load(base + "  disaggregated: {prefill: {tp: 2, replicas: 1}, decode: {tp: 4, replicas: 1}}\n"));
+  CHECK_FALSE(bad.feasible);
+  CHECK(bad.infeasible_reason.find("prefill pool") != std::string::npos);
+}
+
+}  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("reasoning: K steps of T tokens lengthen the output; N samples multiply the requests") {
+  const std::string base =
+      "schema_version: 1\nkind: scenario\nname: r\nsystem: {accelerator: h100_sxm, count: 8, node: dgx_h100}\n"
+      "model: llama3_70b\ninference:\n  prompt_tokens: 1024\n  precision: fp8\n  parallelism: {tp: 4, dp: 2}\n";
+  analysis::Evaluator ev;
+  const auto k8 = ev.evaluate(load(base + "  output_tokens: 256\n  arrival_rate: 2 /s\n  reasoning: {steps: 8, step_tokens: 256, samples: 3}\n"));
+  const auto plain = ev.evaluate(load(base + "  output_tokens: 2304\n  arrival_rate: 6 /s\n"));
+  REQUIRE(k8.feasible);
+  CHECK(*k8.inference->tpot_s == doctest::Approx(*plain.inference->tpot_s));
+  CHECK(k8.inference->e2e_s == doctest::Approx(plain.inference->e2e_s));
+  // 2 queries/s x 3 samples x 2304 tokens.
+  CHECK(k8.inference->throughput_tokens_per_s == doctest::Approx(2.0 * 3.0 * 2304.0));
+}
+
+}  // namespace mlsim
