@@ -18,6 +18,8 @@
 #include "analysis/sensitivity.hpp"
 #include "analysis/sweep.hpp"
 #include "cli/app.hpp"
+#include "solvers/scheduler_sim.hpp"
+#include "solvers/traffic.hpp"
 #include <sstream>
 #include "spec/scenario.hpp"
 
@@ -167,6 +169,30 @@ void dse_benchmarks(const mlsim::spec::Zoo& zoo) {
   }
 }
 
+// The serving scheduler simulation (docs/serving.md): 100,000 Poisson requests with lognormal
+// lengths through continuous batching on a roofline step cost (target: under a second).
+void scheduler_benchmark() {
+  mlsim::solvers::SchedulerConfig c;
+  c.max_sequences = 256;
+  mlsim::solvers::LengthDistribution p, o;
+  p.kind = o.kind = mlsim::solvers::LengthDistribution::Kind::kLognormal;
+  p.mean = 512;
+  o.mean = 128;
+  p.max = o.max = 8192;
+  const auto reqs = mlsim::solvers::generate_requests(100000, mlsim::solvers::Arrival::kPoisson, 200.0, p, o, 1);
+  const auto step = [](long long /*seqs*/, long long tokens) {
+    return 20e-6 + std::max(16e9 / 3e12, static_cast<double>(tokens) * 16e9 / 800e12);
+  };
+  std::vector<double> times;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = Clock::now();
+    const auto r = mlsim::solvers::simulate_scheduler(reqs, c, step);
+    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    if (r.stalled) std::exit(1);
+  }
+  std::printf("serving\n  %-46s %10.3f s (target < 1 s)\n", "scheduler simulation, 100,000 requests", median(times));
+}
+
 }  // namespace
 
 int main() {
@@ -204,5 +230,6 @@ int main() {
   const std::string quickstart = std::string(MLSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
   std::printf("  %-46s %10.2f ms\n", "mlsim analyze quickstart (whole process)", analyze_process_ms(quickstart));
   dse_benchmarks(zoo);
+  scheduler_benchmark();
   return 0;
 }

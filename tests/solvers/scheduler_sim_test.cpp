@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
 #include "solvers/scheduler_sim.hpp"
@@ -138,19 +137,18 @@ TEST_CASE("KV blocks run out: requests are preempted and still all finish; a see
   CHECK(a.preemptions == b.preemptions);
 }
 
-TEST_CASE("100,000 requests simulate in under a second") {
+TEST_CASE("100,000 requests: every one served, none stalled (its speed is in bench/)") {
   solvers::SchedulerConfig c;
   c.max_sequences = 256;
   solvers::LengthDistribution p = fixed(512), o = fixed(128);
   p.kind = o.kind = solvers::LengthDistribution::Kind::kLognormal;
   p.max = o.max = 8192;
   const auto reqs = solvers::generate_requests(100000, solvers::Arrival::kPoisson, 200.0, p, o, 1);
-  const auto t0 = std::chrono::steady_clock::now();
   const auto r = solvers::simulate_scheduler(reqs, c, roofline);
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  MESSAGE("100k requests: " << s << " s, " << r.steps << " steps, " << r.distinct_step_shapes << " step shapes");
   CHECK_FALSE(r.stalled);
-  CHECK(s < 1.0);
+  REQUIRE(r.requests.size() == reqs.size());
+  // Memoized step costs: far fewer distinct (sequences, tokens) shapes than steps.
+  CHECK(r.distinct_step_shapes < r.steps / 4);
 }
 
 TEST_CASE("length distributions: means, bounds and quantiles") {
