@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include "analysis/evaluate.hpp"
 #include "cli/app.hpp"
 #include "core/diagnostics.hpp"
 #include "spec/model.hpp"
@@ -29,6 +32,22 @@ inline const spec::Zoo& zoo() {
 inline std::optional<spec::Scenario> scenario_from_text(const std::string& text, Diagnostics& diags,
                                                         const std::vector<spec::Override>& overrides = {}) {
   return spec::load_scenario_text(text, "test.yaml", zoo(), overrides, diags);
+}
+
+// A scenario from text that must load: the test stops with the text and every diagnostic if not.
+inline spec::Scenario require_scenario(const std::string& yaml, const std::vector<spec::Override>& overrides = {}) {
+  Diagnostics d;
+  auto s = scenario_from_text(yaml, d, overrides);
+  std::string problems;
+  for (const auto& x : d.all()) problems += x.origin.str() + ": " + x.message + "\n";
+  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
+  return *s;
+}
+
+// The estimate of a scenario given as text (which must load).
+inline analysis::Estimate evaluate_text(const std::string& yaml, const std::vector<spec::Override>& overrides = {}) {
+  analysis::Evaluator ev;
+  return ev.evaluate(require_scenario(yaml, overrides));
 }
 
 // Loads a zoo entry and reads it with `read` (read_accelerator, read_model, ...).

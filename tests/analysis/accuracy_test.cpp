@@ -23,14 +23,7 @@ namespace {
 using analysis::AccuracyReport;
 using analysis::PointStatus;
 
-spec::Scenario load(const std::string& yaml) {
-  Diagnostics d;
-  auto s = test::scenario_from_text(yaml, d);
-  std::string problems;
-  for (const auto& x : d.all()) problems += x.origin.str() + ": " + x.message + "\n";
-  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
-  return *s;
-}
+spec::Scenario load(const std::string& yaml) { return test::require_scenario(yaml); }
 
 AccuracyReport published(const std::string& yaml, Diagnostics& d) {
   AccuracyReport r;

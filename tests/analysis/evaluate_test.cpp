@@ -19,13 +19,7 @@ namespace mlsim {
 namespace {
 
 analysis::Estimate evaluate(const std::string& yaml, const std::vector<spec::Override>& overrides = {}) {
-  Diagnostics d;
-  const auto s = test::scenario_from_text(yaml, d, overrides);
-  std::string problems;
-  for (const auto& x : d.all()) problems += x.message + "\n";
-  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
-  analysis::Evaluator ev;
-  return ev.evaluate(*s);
+  return test::evaluate_text(yaml, overrides);
 }
 
 std::string scenario(const std::string& system, const std::string& model, const std::string& job,

@@ -17,13 +17,7 @@ namespace mlsim {
 namespace {
 
 analysis::Estimate run(const std::string& yaml, const std::vector<spec::Override>& overrides = {}) {
-  Diagnostics d;
-  const auto s = test::scenario_from_text(yaml, d, overrides);
-  std::string problems;
-  for (const auto& x : d.all()) problems += x.message + "\n";
-  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
-  analysis::Evaluator ev;
-  return ev.evaluate(*s);
+  return test::evaluate_text(yaml, overrides);
 }
 
 const std::string kLlama70b = R"(schema_version: 1

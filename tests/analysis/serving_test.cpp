@@ -14,14 +14,7 @@
 namespace mlsim {
 namespace {
 
-spec::Scenario load(const std::string& yaml) {
-  Diagnostics d;
-  auto s = test::scenario_from_text(yaml, d);
-  std::string problems;
-  for (const auto& x : d.all()) problems += x.message + "\n";
-  REQUIRE_MESSAGE(s.has_value(), std::string(yaml + problems));
-  return *s;
-}
+spec::Scenario load(const std::string& yaml) { return test::require_scenario(yaml); }
 
 std::string serving(const std::string& parallelism, long long count, const std::string& model = "llama3_70b",
                     const std::string& batch = "8") {
