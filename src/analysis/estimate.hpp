@@ -59,6 +59,10 @@ struct ServingReport {
   long long kv_blocks = 0, block_tokens = 0;
   long long requests = 0, preemptions = 0;
   double goodput_requests_per_s = 0;    // requests per second within the SLO (when one is given)
+  // Simulator: tokens whose KV a preemption dropped (recomputed), or sent to host memory and back
+  // (traffic.kv_offload), and the host-link seconds of those copies (out + in, per replica).
+  long long recomputed_tokens = 0, swapped_tokens = 0;
+  double kv_swap_s = 0;
 };
 
 struct InferenceReport {

@@ -37,7 +37,39 @@ std::string unsupported_reason(const spec::Scenario& s) {
   return "";
 }
 
+namespace {
+
+bool low_bit(Precision p) {
+  return p == Precision::kFp8 || p == Precision::kInt8 || p == Precision::kFp4 || p == Precision::kInt4;
+}
+
+}  // namespace
+
+std::optional<Precision> weight_only_compute_precision(const spec::Scenario& s) {
+  if (!s.inference) return std::nullopt;
+  const auto& pr = s.inference->precision;
+  const auto& acc = s.system.accelerator;
+  if (!low_bit(pr.activations) || pr.weights != pr.activations || acc.peak_at(pr.activations)) return std::nullopt;
+  if (acc.peak_at(Precision::kBf16)) return Precision::kBf16;
+  if (acc.peak_at(Precision::kFp16)) return Precision::kFp16;
+  return std::nullopt;
+}
+
 Estimate Evaluator::evaluate(const spec::Scenario& s, const EvalOptions& options) {
+  if (const auto compute = weight_only_compute_precision(s)) {
+    // Weights quantized to a format the accelerator has no tensor-core peak for (fp8 on an A100,
+    // fp4 on an H100): engines run them weight-only (vLLM's Marlin kernels), the math at bf16/fp16
+    // with the weights dequantized on the fly; the KV cache keeps its own precision.
+    spec::Scenario r = s;
+    const Precision q = s.inference->precision.weights;
+    r.inference->precision.activations = *compute;
+    Estimate e = evaluate(r, options);
+    e.scenario = s.name;
+    e.warnings.push_back(s.system.accelerator.name + " has no " + std::string(precision_name(q)) + " peak: weight-only " +
+                         std::string(precision_name(q)) + " (weights stored and read at " + std::string(precision_name(q)) +
+                         ", math at " + std::string(precision_name(*compute)) + " after dequantization)");
+    return e;
+  }
   if (s.inference && s.inference->reasoning) {
     // Inference-time compute: each query generates K x T reasoning tokens before its answer, and N
     // samples are N requests (a batch N times larger, or N times the arrival rate).

@@ -35,4 +35,9 @@ class Evaluator {
 // A scenario the single-accelerator solvers cannot express yet; empty when it can be evaluated.
 std::string unsupported_reason(const spec::Scenario& s);
 
+// Inference whose weights and activations share a low-bit format (fp8/int8/fp4/int4) that the
+// accelerator has no peak for runs as weight-only quantization: the precision its math runs at
+// (bf16, else fp16); nullopt when the scenario runs as written.
+std::optional<Precision> weight_only_compute_precision(const spec::Scenario& s);
+
 }  // namespace mlsim::analysis

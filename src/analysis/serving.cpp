@@ -59,6 +59,7 @@ void shard_for_serving(workload::OperatorList& ops, std::size_t first, std::size
       const double touched = E * (1.0 - std::pow(1.0 - k / E, group));
       const double routed = tokens * k / tp;
       op.flops /= tp;
+      op.dequant_ops /= tp;
       op.bytes = touched / ep * mats * h * ef * bytes_per_element(weights) +
                  routed * (2.0 * h + (swiglu ? 4.0 : 2.0) * ef) * bytes_per_element(act);
       continue;
@@ -66,6 +67,7 @@ void shard_for_serving(workload::OperatorList& ops, std::size_t first, std::size
     if (op.split != workload::Operator::Split::kTensor) continue;
     op.flops /= tp;
     op.bytes /= tp;
+    op.dequant_ops /= tp;
   }
 }
 
@@ -127,6 +129,22 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
   c.chunked_prefill = t && t->chunked_prefill ? *t->chunked_prefill : s.software.max_batched_tokens.has_value();
   c.block_tokens = s.software.block_size.value_or(16);
   c.prefix_hit = t ? t->prefix_cache_hit : 0.0;
+  if (t && t->kv_offload) {
+    const auto& acc = s.system.accelerator;
+    if (!acc.host_link_bandwidth) {
+      e.feasible = false;
+      e.infeasible_reason = "traffic.kv_offload: " + acc.name + " gives no host_link bandwidth to swap KV blocks over";
+      return;
+    }
+    c.kv_offload = true;
+    c.kv_bytes_per_token = kv_token_bytes;
+    c.host_bandwidth = acc.host_link_bandwidth->si();
+    if (const auto* cal = acc.calibrated ? acc.calibrated->host_link_at("h2d_pinned") : nullptr; cal != nullptr && cal->bandwidth > 0.0) {
+      c.host_bandwidth = cal->bandwidth;   // measured pinned host-to-device rate of large copies
+    } else if (acc.efficiency.host_link) {
+      c.host_bandwidth *= *acc.efficiency.host_link;
+    }
+  }
   // Paged KV: the memory left beside the weights, workspace and prefill transients, in blocks.
   const double block_bytes = kv_token_bytes * static_cast<double>(c.block_tokens);
   c.kv_blocks = block_bytes > 0.0 ? static_cast<long long>(std::floor(std::max(0.0, kv_bytes) / block_bytes)) : (1LL << 40);
@@ -183,6 +201,9 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
     sr.mean_batch = r.mean_batch;
     sr.requests = n;
     sr.preemptions = r.preemptions;
+    sr.recomputed_tokens = r.recomputed_tokens;
+    sr.swapped_tokens = r.swapped_tokens;
+    sr.kv_swap_s = r.swap_out_s + r.swap_in_s;
     const double served_rps = r.makespan_s > 0 ? static_cast<double>(n) / r.makespan_s * replicas : 0.0;
     if (has_slo) {
       ir.goodput = good / static_cast<double>(n);
@@ -192,6 +213,9 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
     sr.capacity_requests_per_s = ss.capacity_rps * replicas;
     sr.utilization = offline ? 1.0 : rate / sr.capacity_requests_per_s;
   } else {
+    if (c.kv_offload) {
+      e.warnings.push_back("traffic.kv_offload applies to the scheduler simulation (inference.simulate: true): the closed form has no preemptions");
+    }
     const double scv = t && t->arrival == "constant" ? 0.0 : 1.0;
     const auto ss = solvers::steady_state(rate / replicas, p_mean, o_mean, scv, sr.max_running, c, cost);
     sr.capacity_requests_per_s = ss.capacity_rps * replicas;

@@ -107,7 +107,10 @@ std::string to_json(const analysis::Estimate& e, int indent) {
                  {"block_tokens", v.block_tokens},
                  {"requests", v.requests},
                  {"preemptions", v.preemptions},
-                 {"goodput_requests_per_s", finite(v.goodput_requests_per_s, "goodput_requests_per_s")}};
+                 {"goodput_requests_per_s", finite(v.goodput_requests_per_s, "goodput_requests_per_s")},
+                 {"recomputed_tokens", v.recomputed_tokens},
+                 {"swapped_tokens", v.swapped_tokens},
+                 {"kv_swap_s", finite(v.kv_swap_s, "kv_swap_s")}};
       ij["serving"] = sj;
     }
     j["inference"] = ij;

@@ -59,6 +59,12 @@ std::string to_table(const analysis::Estimate& e) {
           << " sustainable (utilization " << format_double(100.0 * v.utilization, 3) << "%)\n";
       out << "  running requests   " << format_double(v.mean_batch, 4) << " per replica on average, at most " << v.max_running
           << " (" << v.kv_blocks << " KV blocks of " << v.block_tokens << " tokens)" << (v.preemptions > 0 ? ", " + std::to_string(v.preemptions) + " preemptions" : "") << "\n";
+      if (v.swapped_tokens > 0) {
+        out << "  KV offload         " << v.swapped_tokens << " tokens' KV swapped to host memory and back, "
+            << format_seconds(v.kv_swap_s) << " on the host link per replica\n";
+      } else if (v.recomputed_tokens > 0) {
+        out << "  recomputed         " << v.recomputed_tokens << " tokens' KV dropped by preemptions and recomputed\n";
+      }
       if (i.ttft_pct) out << "  TTFT p50/p90/p99   " << p3(*i.ttft_pct) << "\n";
       if (i.tpot_pct) out << "  TPOT p50/p90/p99   " << p3(*i.tpot_pct) << "\n";
       out << "  e2e p50/p90/p99    " << p3(i.e2e_pct) << "\n";

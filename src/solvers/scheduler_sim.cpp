@@ -6,6 +6,8 @@
 #include <deque>
 #include <unordered_map>
 
+#include "solvers/kv_cache.hpp"
+
 namespace mlsim::solvers {
 
 double quantile(std::vector<double> values, double p) {
@@ -27,6 +29,7 @@ struct Live {
   long long generated = 0;     // output tokens produced
   long long blocks = 0;
   long long chunk = 0;         // tokens scheduled this step
+  bool swapped = false;        // its `cached` tokens' KV sits in host memory
 };
 
 long long blocks_for(long long tokens, long long block) { return (tokens + block - 1) / block; }
@@ -73,6 +76,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
   while (done < requests.size()) {
     admit_arrivals();
     long long budget = c.max_batched_tokens, tokens = 0;
+    double swap_s = 0.0;   // host-link copies of this step (KV offload)
     // Running requests first: decodes take one token each; a decode that needs a block when none
     // is free preempts the most recently admitted request (recomputed later).
     for (std::size_t i = 0; i < running.size(); ++i) {
@@ -87,9 +91,19 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
         free_blocks += victim.blocks;
         const Request& q = requests[victim.id];
         victim.blocks = 0;
-        victim.cached = 0;
-        victim.to_prefill = q.prompt + victim.generated;   // recompute the prompt and what it generated
         victim.chunk = 0;
+        if (c.kv_offload) {
+          // Swap out: its cached KV goes to host memory over the host link and waits there.
+          const double s_out = kv_onload_s(static_cast<double>(victim.cached) * c.kv_bytes_per_token, c.host_bandwidth);
+          swap_s += s_out;
+          r.swap_out_s += s_out;
+          r.swapped_tokens += victim.cached;
+          victim.swapped = victim.cached > 0;
+        } else {
+          r.recomputed_tokens += victim.cached;
+          victim.cached = 0;
+          victim.to_prefill = q.prompt + victim.generated;   // recompute the prompt and what it generated
+        }
         waiting.push_front(victim);
         ++r.preemptions;
       }
@@ -103,7 +117,8 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
     // Then waiting requests in arrival order, while sequences, budget and blocks allow.
     while (!waiting.empty() && static_cast<long long>(running.size()) < c.max_sequences && budget > 0) {
       Live& l = waiting.front();
-      long long want = c.chunked_prefill ? std::min(l.to_prefill, budget) : l.to_prefill;
+      // A swapped-out request that was decoding resumes with its next token.
+      long long want = l.to_prefill == 0 ? 1 : (c.chunked_prefill ? std::min(l.to_prefill, budget) : l.to_prefill);
       if (want > budget && !(tokens == 0 && !c.chunked_prefill)) break;
       const long long need = blocks_for(l.cached + want, block) - l.blocks;
       if (need > free_blocks) {
@@ -118,6 +133,13 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
       l.chunk = want;
       budget -= want;
       tokens += want;
+      if (l.swapped) {
+        // Swap in: its blocks come back over the host link before this step runs.
+        const double s_in = kv_onload_s(static_cast<double>(l.cached) * c.kv_bytes_per_token, c.host_bandwidth);
+        swap_s += s_in;
+        r.swap_in_s += s_in;
+        l.swapped = false;
+      }
       if (!started[l.id]) {
         started[l.id] = true;
         r.requests[l.id].wait_s = t - requests[l.id].arrival_s;
@@ -128,6 +150,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
     long long seqs = 0;
     for (const Live& l : running) seqs += l.chunk > 0 ? 1 : 0;
     if (seqs == 0) {
+      t += swap_s;
       if (next < order.size()) {
         t = std::max(t, requests[order[next]].arrival_s);
         continue;
@@ -135,7 +158,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
       r.stalled = true;   // nothing can run and nothing will arrive
       return r;
     }
-    t += step_cost(seqs, tokens);
+    t += step_cost(seqs, tokens) + swap_s;
     ++r.steps;
     batch_sum += static_cast<double>(seqs);
     // Tokens produced at the end of the step: a decode, or a prefill whose last chunk ran.

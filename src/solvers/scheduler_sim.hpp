@@ -22,6 +22,13 @@ struct SchedulerConfig {
   long long block_tokens = 16;            // KV-cache block size (tokens)
   long long kv_blocks = 1LL << 40;        // blocks that fit in the memory left for the cache
   double prefix_hit = 0.0;                // share of each prompt already in the prefix cache
+  // KV offload (vLLM's swap preemption, Kwon et al. 2023 section 4.5): a preempted request's KV
+  // blocks go to host memory instead of being dropped; they come back when it resumes. Both copies
+  // take bytes / host_bandwidth (kv_onload_s), charged to the step that preempts and to the step
+  // that resumes. Off: the preempted request recomputes its tokens.
+  bool kv_offload = false;
+  double kv_bytes_per_token = 0.0;        // per device (its shard of the cache)
+  double host_bandwidth = 0.0;            // B/s, each direction
 };
 
 // Seconds of one forward step that runs `sequences` requests on `tokens` new tokens in total.
@@ -37,6 +44,9 @@ struct SimulationResult {
   double makespan_s = 0.0;              // first arrival to last completion
   long long output_tokens = 0, prompt_tokens = 0;
   long long steps = 0, preemptions = 0, distinct_step_shapes = 0;
+  long long recomputed_tokens = 0;      // tokens whose KV a preemption dropped and prefill ran again
+  long long swapped_tokens = 0;         // tokens whose KV went to host memory (and came back)
+  double swap_out_s = 0.0, swap_in_s = 0.0;   // host-link time charged to the steps
   double mean_batch = 0.0;              // sequences per step
   bool stalled = false;                 // a request can never fit the KV cache
 };

@@ -93,6 +93,7 @@ TrafficSpec read_traffic(const Node& n, Diagnostics& d) {
   t.output = read_length(r.get("output"), d, "inference.traffic.output");
   t.prefix_cache_hit = r.number("prefix_cache_hit", Need::kOptional, 0.0, 1.0).value_or(0.0);
   t.chunked_prefill = r.boolean("chunked_prefill");
+  t.kv_offload = r.boolean("kv_offload").value_or(false);
   r.finish();
   return t;
 }

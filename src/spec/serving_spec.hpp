@@ -27,6 +27,7 @@ struct TrafficSpec {
   LengthSpec prompt, output;
   double prefix_cache_hit = 0.0;        // share of each prompt found in the prefix cache
   std::optional<bool> chunked_prefill;  // default: on when the software has a token budget
+  bool kv_offload = false;              // preempted requests' KV goes to host memory (simulator)
 };
 
 struct SpeculativeSpec {

@@ -32,7 +32,20 @@ struct Operator {
   // GEMMs: the shape of one forward GEMM, tokens x (k -> n) (0 when unknown). Only calibrated
   // accelerators look at it (a measured GEMM time by shape, solvers/calibrated.hpp).
   double gemm_m = 0.0, gemm_n = 0.0, gemm_k = 0.0;
+  // Weight-only quantization (weights stored at a precision other than the one the math runs at,
+  // e.g. W4A16): the vector-unit operations per instance that convert the weight tiles into the
+  // compute format inside the GEMM's main loop (Marlin, Frantar et al. 2024; AWQ, Lin et al. 2024).
+  // The roofline adds them to the compute side; 0 when the weights are at the compute precision.
+  double dequant_ops = 0.0;
 };
+
+// Operations per weight element of one dequantization (a conversion and one scale multiply;
+// assumption, the minimum of Marlin's and AWQ's kernels: bit operations unpack int4/fp4 pairs,
+// then one fused multiply applies the group scale) and the token tile that reuses a dequantized
+// weight tile (Marlin processes at most 4 x 16 = 64 rows of activations per pass, re-dequantizing
+// the weights for every further 64 tokens).
+inline constexpr double kDequantOpsPerWeight = 2.0;
+inline constexpr double kDequantTokenTile = 64.0;
 
 using OperatorList = std::vector<Operator>;
 

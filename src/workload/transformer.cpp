@@ -23,11 +23,18 @@ struct Builder {
   OperatorList& out;
   double a, w, kvb;     // bytes per element: activations, weights, KV cache
 
-  void gemm(const char* name, double count, double tokens, double k, double n, double weight_bytes_per_element) {
+  void gemm(const char* name, double count, double tokens, double k, double n, double weight_bytes_per_element,
+            bool quantized = true) {
     const double flops = 2.0 * tokens * k * n;
     const double bytes = k * n * weight_bytes_per_element + tokens * (k + n) * a;
     out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations, Operator::Split::kTensor,
                    tokens, n, k});
+    if (quantized && weight_bytes_per_element > 0.0) out.back().dequant_ops = dequant_ops(tokens, k * n);
+  }
+  // Weight-only quantization: every weight element is converted once per token tile.
+  [[nodiscard]] double dequant_ops(double tokens, double weight_elements) const {
+    if (o.weights == o.activations) return 0.0;
+    return kDequantOpsPerWeight * weight_elements * std::ceil(tokens / kDequantTokenTile);
   }
   void elementwise(const char* name, double count, double elements_read, double elements_written, double flops_per_element,
                    double kernels = 1.0) {
@@ -84,6 +91,7 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       // space per head, attention runs over the compressed cache, values are mapped back per head.
       b.gemm("q_absorb", L, T, ad.q_heads * nope, kvl, 0.0);
       out.back().bytes += ad.q_heads * nope * kvl * b.w;
+      out.back().dequant_ops = b.dequant_ops(T, ad.q_heads * nope * kvl);
       const double pairs = s.batch * attended_pairs(s.new_tokens, s.context, window);
       const double flops = 2.0 * pairs * ad.q_heads * ((kvl + rope) + kvl);
       const double bytes = s.batch * kv_len * (kvl + rope) * b.kvb + T * ad.q_heads * (kvl + rope + kvl) * b.a +
@@ -92,6 +100,7 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
                      o.activations, Operator::Split::kTensor});
       b.gemm("o_absorb", L, T, ad.q_heads * kvl, ad.v_dim, 0.0);
       out.back().bytes += ad.q_heads * kvl * ad.v_dim * b.w;
+      out.back().dequant_ops = b.dequant_ops(T, ad.q_heads * kvl * ad.v_dim);
     } else {
       b.gemm("kv_up_proj", L, T, kvl, ad.q_heads * (nope + ad.v_dim), b.w);
     }
@@ -153,6 +162,8 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
     const double bytes = touched * mats * h * ef * b.w + routed * (2.0 * h + (swiglu ? 4.0 : 2.0) * ef) * b.a;
     out.push_back({"moe_experts", o.phase, OpClass::kGemm, moe_layers * o.count, flops, bytes, 3.0, o.activations,
                    Operator::Split::kTensor});
+    // Each touched expert's matrices are dequantized once per tile of the tokens routed to it.
+    out.back().dequant_ops = touched > 0.0 ? b.dequant_ops(routed / touched, mats * h * ef) * touched : 0.0;
     if (m.moe->shared_experts > 0) {
       append_mlp(b, "shared_expert_up", "shared_expert_act", "shared_expert_down", moe_layers, T,
                  static_cast<double>(m.moe->shared_experts) * ef);
@@ -164,7 +175,7 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
     const double head_tokens = o.lm_head_all_tokens ? T : s.batch;
     // The embedding and LM head stay at the activations' precision under weight quantization
     // (GPTQ/AWQ and vLLM's fp8 leave lm_head unquantized).
-    b.gemm("lm_head", 1.0, head_tokens, h, static_cast<double>(m.padded_vocab()), b.a);
+    b.gemm("lm_head", 1.0, head_tokens, h, static_cast<double>(m.padded_vocab()), b.a, false);
     if (o.lm_head_all_tokens) {
       // Cross-entropy in fp32 over the logits: read logits, write and read fp32 softmax (Megatron).
       const double logits = head_tokens * static_cast<double>(m.padded_vocab());

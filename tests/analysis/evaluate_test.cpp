@@ -169,11 +169,35 @@ TEST_CASE("a KV cache larger than the device is infeasible, with a reason") {
   CHECK(e.inference->tpot_s.has_value());
 }
 
-TEST_CASE("a precision without a peak is infeasible: fp8 on the A100") {
-  const auto e = evaluate(scenario("{accelerator: a100_sxm_80gb, count: 1}", "llama3_8b",
-                                   "inference: {prompt_tokens: 128, output_tokens: 8, batch: 1, precision: fp8}"));
-  CHECK_FALSE(e.feasible);
-  CHECK(contains(e.infeasible_reason, "fp8"));
+TEST_CASE("fp8 on the A100 (no fp8 peak) runs as weight-only fp8: bf16 math after dequantization") {
+  const std::string sys = "{accelerator: a100_sxm_80gb, count: 1}";
+  const auto q = evaluate(scenario(sys, "llama3_8b", "inference: {prompt_tokens: 2048, output_tokens: 8, batch: 1, precision: fp8}"));
+  const auto b = evaluate(scenario(sys, "llama3_8b",
+                                   "inference: {prompt_tokens: 2048, output_tokens: 8, batch: 1, precision: {weights: bf16, "
+                                   "activations: bf16, kv_cache: fp8}}"));
+  CHECK(q.feasible);
+  CHECK(b.feasible);
+  bool warned = false;
+  for (const auto& w : q.warnings) warned = warned || contains(w, "weight-only fp8");
+  CHECK(warned);
+  // Weights: the 6,979,588,096 layer parameters at 1 B + embedding and head (2 x 128,256 x 4,096 =
+  // 1,050,673,152) at bf16 = 9,080,934,400 B.
+  CHECK(q.memory.weights_bytes == 9'080'934'400.0);
+  REQUIRE(q.inference.has_value());
+  REQUIRE(b.inference.has_value());
+  // Decode at batch 1 is bandwidth-bound: fewer weight bytes, a faster token.
+  CHECK(*q.inference->tpot_s < 0.7 * *b.inference->tpot_s);
+  // Prefill of 2,048 tokens is compute-bound in both: the difference is the dequantization, 2 ops x
+  // 6,979,321,856 matrix weights (the layers less their 266,240 norm weights) x 32 tiles of 64
+  // tokens on the vector units (19.5 TFLOPS x 0.824) = 27.8 ms.
+  const double dequant = 2.0 * 6'979'321'856.0 * 32.0 / (19.5e12 * 0.824);
+  CHECK(*q.inference->ttft_s - *b.inference->ttft_s == doctest::Approx(dequant).epsilon(0.02));
+  // Activations at fp8 over bf16 weights is not weight-only quantization: still infeasible.
+  const auto x = evaluate(scenario(sys, "llama3_8b",
+                                   "inference: {prompt_tokens: 128, output_tokens: 8, batch: 1, precision: {weights: bf16, "
+                                   "activations: fp8}}"));
+  CHECK_FALSE(x.feasible);
+  CHECK(contains(x.infeasible_reason, "fp8"));
 }
 
 TEST_CASE("training GPT-2 small on an A100: model FLOPs, MFU and HFU, memory") {

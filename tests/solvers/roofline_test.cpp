@@ -155,3 +155,27 @@ TEST_CASE("the GEMM size curve: measured fractions of the large-GEMM rate, log-l
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+namespace {
+
+TEST_CASE("dequantization adds vector-unit time to the compute side of a GEMM") {
+  const auto a100 = accelerator("a100_sxm_80gb");
+  const auto r = solvers::achieved_rates(a100);
+  auto g = op(workload::OpClass::kGemm, 1e12, 1e6);
+  g.dequant_ops = 1e10;
+  const auto t = solvers::time_operator(g, r);
+  REQUIRE(t.has_value());
+  // 1e12 / (312e12 x 0.824) + 1e10 / (19.5e12 fp32 vector peak x 0.824) = 3.890 ms + 0.622 ms.
+  CHECK(t->compute_s == doctest::Approx(1e12 / (312e12 * 0.824) + 1e10 / (19.5e12 * 0.824)).epsilon(1e-9));
+  // Memory-bound (decode): the conversion hides behind the weight loads, the time is the bytes'.
+  auto d = op(workload::OpClass::kGemm, 1e6, 1e9);
+  d.dequant_ops = 1e6;
+  const auto td = solvers::time_operator(d, r);
+  REQUIRE(td.has_value());
+  CHECK(td->bound() == solvers::Bound::kMemoryBandwidth);
+  CHECK(td->time_s() == doctest::Approx(1e9 / (a100.memory_bandwidth.si() * a100.efficiency.memory)).epsilon(1e-12));
+}
+
+}  // namespace
+}  // namespace mlsim

@@ -375,3 +375,38 @@ TEST_CASE("MLA decode runs absorbed attention over the compressed cache") {
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+namespace {
+
+TEST_CASE("weight-only quantization: each weight element is dequantized once per 64-token tile") {
+  const spec::ModelSpec m = tiny();
+  workload::PassOptions o = serving(Phase::kPrefill);
+  o.weights = Precision::kInt4;   // W4A16
+  OperatorList ops;
+  workload::append_transformer_pass(m, {2, 100, 0}, o, ops);   // 200 tokens: ceil(200 / 64) = 4 tiles
+  const auto* qkv = find(ops, "qkv_proj", Phase::kPrefill);
+  const auto* up = find(ops, "mlp_up", Phase::kPrefill);
+  const auto* head = find(ops, "lm_head", Phase::kPrefill);
+  REQUIRE(qkv != nullptr);
+  REQUIRE(up != nullptr);
+  REQUIRE(head != nullptr);
+  // qkv: 64 x (4 + 2 x 2) x 16 = 8,192 weights x 2 ops x 4 tiles = 65,536.
+  CHECK(qkv->dequant_ops == 65'536.0);
+  // Gate + up: 64 x 256 = 16,384 weights x 2 x 4 = 131,072.
+  CHECK(up->dequant_ops == 131'072.0);
+  // The head stays at the activations' precision: nothing to convert.
+  CHECK(head->dequant_ops == 0.0);
+  // Decode of 2 sequences: one tile.
+  ops.clear();
+  workload::append_transformer_pass(m, {2, 1, 10}, serving(Phase::kDecode), ops);
+  CHECK(find(ops, "qkv_proj", Phase::kDecode)->dequant_ops == 0.0);   // weights at bf16: none
+  ops.clear();
+  o = serving(Phase::kDecode);
+  o.weights = Precision::kFp8;
+  workload::append_transformer_pass(m, {2, 1, 10}, o, ops);
+  CHECK(find(ops, "qkv_proj", Phase::kDecode)->dequant_ops == 2.0 * 8'192.0);
+}
+
+}  // namespace
+}  // namespace mlsim
