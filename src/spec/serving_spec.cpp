@@ -40,7 +40,11 @@ void read_lengths_csv(const Node& at, const std::string& file, const std::string
         continue;
       }
     }
-    if (static_cast<std::size_t>(index) >= cells.size()) continue;
+    if (static_cast<std::size_t>(index) >= cells.size()) {
+      d.error(at.origin, p.string() + ":" + std::to_string(line_no) + ": expected a length in column " + std::to_string(index + 1) +
+                             ", the line has " + std::to_string(cells.size()));
+      return;
+    }
     const std::string cell(trim(cells[static_cast<std::size_t>(index)]));
     char* end = nullptr;
     const double v = std::strtod(cell.c_str(), &end);

@@ -159,6 +159,32 @@ TEST_CASE("inference.traffic rejects unknown keys and bad distributions with a l
   CHECK_FALSE(t.has_value());
 }
 
+TEST_CASE("inference.traffic reads prompt lengths from a CSV; a bad cell or a short line is an error at its line") {
+  const test::TempDir dir;
+  const auto traffic = [&](const std::string& csv) {
+    return chat("  arrival_rate: 4 /s\n  traffic: {prompt: {distribution: csv, file: \"" + csv + "\", column: isl}}\n");
+  };
+  Diagnostics d;
+  const auto s = test::scenario_from_text(traffic(dir.write("ok.csv", "osl,isl\n128,512\n64,2048\n\n32,100\n")), d);
+  REQUIRE(s.has_value());
+  REQUIRE(s->inference->traffic.has_value());
+  const auto& values = s->inference->traffic->prompt.values;
+  REQUIRE(values.size() == 3);   // the header and the blank line are not lengths
+  CHECK(values[0] == 512.0);
+  CHECK(values[1] == 2048.0);
+  CHECK(values[2] == 100.0);
+
+  Diagnostics bad;
+  CHECK_FALSE(test::scenario_from_text(traffic(dir.write("bad.csv", "osl,isl\n128,512\n64,lots\n")), bad).has_value());
+  REQUIRE_FALSE(bad.all().empty());
+  CHECK(bad.all().front().message.find("bad.csv:3: expected a length >= 1, got \"lots\"") != std::string::npos);
+
+  Diagnostics shrt;
+  CHECK_FALSE(test::scenario_from_text(traffic(dir.write("short.csv", "osl,isl\n128,512\n64\n")), shrt).has_value());
+  REQUIRE_FALSE(shrt.all().empty());
+  CHECK(shrt.all().front().message.find("short.csv:3: expected a length in column 2, the line has 1") != std::string::npos);
+}
+
 }  // namespace mlsim
 
 namespace mlsim {
