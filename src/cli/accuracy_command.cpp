@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
+#include "cli/report_options.hpp"
 #include "analysis/accuracy.hpp"
 #include "cli/context.hpp"
 #include "report/accuracy_report.hpp"
@@ -22,13 +23,11 @@ void add_accuracy_command(CLI::App& app, Context& ctx) {
       "accuracy", "predict published measurements and report the error per point, per category and overall");
   sub->add_option("inputs", opts->inputs,
                   "published.yaml-style files, vTrain CSVs (*.csv) or directories of them (default: the project's validation/)");
-  sub->add_option("--format,-f", opts->format, "table | json | md")->check(CLI::IsMember({"table", "json", "md"}));
+  add_report_options(sub, opts->format, {"table", "json", "md"}, opts->output, opts->force);
   sub->add_option("--points", opts->points,
                   "which points the table and md list one by one: all | published (data-set rows summarised) | none")
       ->check(CLI::IsMember({"all", "published", "none"}));
   sub->add_option("--set", opts->sets, "override KEY=VALUE in every point's scenario, as in analyze (a what-if, or a fit)");
-  sub->add_option("-o,--output", opts->output, "write the report to FILE (atomically)");
-  sub->add_flag("--force", opts->force, "overwrite FILE if it exists");
   sub->callback([opts, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);

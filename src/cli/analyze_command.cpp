@@ -1,6 +1,7 @@
 // `mlsim analyze SCENARIO [--set key=value]... [--format table|json|csv] [-o FILE [--force]]`
 #include <CLI/CLI.hpp>
 
+#include "cli/report_options.hpp"
 #include "analysis/evaluate.hpp"
 #include "cli/context.hpp"
 #include "report/report.hpp"
@@ -18,9 +19,7 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
   CLI::App* sub = app.add_subcommand("analyze", "every wall, the binding one, the headline numbers and the operator table");
   sub->add_option("scenario", opts->scenario, "a scenario file, or the id of a zoo scenario")->required();
   sub->add_option("--set", opts->sets, "override any key of the scenario or its entries: --set training.micro_batch=2");
-  sub->add_option("--format,-f", opts->format, "table | json | csv")->check(CLI::IsMember({"table", "json", "csv"}));
-  sub->add_option("-o,--output", opts->output, "write the report to FILE (atomically)");
-  sub->add_flag("--force", opts->force, "overwrite FILE if it exists");
+  add_report_options(sub, opts->format, {"table", "json", "csv"}, opts->output, opts->force);
   sub->callback([opts, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);

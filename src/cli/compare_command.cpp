@@ -2,6 +2,7 @@
 // explainer between two scenarios (or two --set variants of one).
 #include <CLI/CLI.hpp>
 
+#include "cli/report_options.hpp"
 #include "analysis/compare.hpp"
 #include "analysis/metrics.hpp"
 #include "analysis/sensitivity.hpp"
@@ -24,9 +25,7 @@ void add_compare_command(CLI::App& app, Context& ctx) {
   sub->add_option("--a-set", o->a_sets, "override keys of A only")->allow_extra_args(false);
   sub->add_option("--b-set", o->b_sets, "override keys of B only")->allow_extra_args(false);
   sub->add_option("--metric", o->metric, "the metric (default tpot_s for serving, step_time_s for training)");
-  sub->add_option("--format,-f", o->format, "text | json")->check(CLI::IsMember({"text", "json"}));
-  sub->add_option("-o,--output", o->output, "write to FILE (atomically)");
-  sub->add_flag("--force", o->force, "overwrite FILE if it exists");
+  add_report_options(sub, o->format, {"text", "json"}, o->output, o->force);
   sub->callback([o, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);

@@ -2,6 +2,7 @@
 // [-f table|json]`: elasticities of every numeric knob, ranked; with --range, Morris screening.
 #include <CLI/CLI.hpp>
 
+#include "cli/report_options.hpp"
 #include "analysis/metrics.hpp"
 #include "analysis/sensitivity.hpp"
 #include "cli/dse_common.hpp"
@@ -30,9 +31,7 @@ void add_sensitivity_command(CLI::App& app, Context& ctx) {
       ->allow_extra_args(false);
   sub->add_option("--trajectories", o->trajectories, "Morris trajectories (each costs factors + 1 evaluations)")->check(CLI::Range(2, 100000));
   sub->add_option("--seed", o->seed, "seed of the Morris design");
-  sub->add_option("--format,-f", o->format, "table | json")->check(CLI::IsMember({"table", "json"}));
-  sub->add_option("-o,--output", o->output, "write to FILE (atomically)");
-  sub->add_flag("--force", o->force, "overwrite FILE if it exists");
+  add_report_options(sub, o->format, {"table", "json"}, o->output, o->force);
   sub->callback([o, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);

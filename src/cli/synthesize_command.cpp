@@ -2,6 +2,7 @@
 // each resource that meets the targets, and the zoo accelerators that do, cheapest first.
 #include <CLI/CLI.hpp>
 
+#include "cli/report_options.hpp"
 #include "analysis/sweep.hpp"
 #include "analysis/synthesize.hpp"
 #include "cli/dse_common.hpp"
@@ -22,9 +23,7 @@ void add_synthesize_command(CLI::App& app, Context& ctx) {
   sub->add_option("--target", o->targets, "a condition on metrics, e.g. \"tpot_s < 50ms\" (repeatable; all must hold)")
       ->allow_extra_args(false)
       ->required();
-  sub->add_option("--format,-f", o->format, "text | json")->check(CLI::IsMember({"text", "json"}));
-  sub->add_option("-o,--output", o->output, "write to FILE (atomically)");
-  sub->add_flag("--force", o->force, "overwrite FILE if it exists");
+  add_report_options(sub, o->format, {"text", "json"}, o->output, o->force);
   sub->callback([o, &ctx]() {
     Diagnostics diags;
     const spec::Zoo zoo = ctx.load_zoo(diags);
