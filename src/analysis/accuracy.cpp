@@ -375,7 +375,15 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   TrainingCase c;
   c.name = "published " + id;
   // Megatron-LM before FlashAttention (2022) materialized attention with a fused softmax.
-  if (has(lower(text_of(at(e, "software"))), "megatron-lm (2021)")) {
+  // Narayanan et al. 2021's Table 2 names no software per row: its PTD-P rows ran the same
+  // Megatron-LM as Table 1, its ZeRO-3 rows DeepSpeed on PyTorch eager of 2021 (no FlashAttention).
+  const bool narayanan_2021 = has(lower(text_of(at(e, "source.title"))), "narayanan et al. 2021");
+  const bool zero3_2021 = narayanan_2021 && has(lower(text_of(at(e, "parallel.sharding"))), "zero-3");
+  if (zero3_2021) {
+    c.software = "deepspeed";
+    m.overrides.push_back({"software.flash_attention", "false"});
+    notes.push_back("software: deepspeed without FlashAttention (the source's ZeRO-3 runs; FlashAttention postdates 2021)");
+  } else if (has(lower(text_of(at(e, "software"))), "megatron-lm (2021)") || narayanan_2021) {
     c.software = "megatron_2021";
   // fp16 training keeps fp16 gradients unless --accumulate-allreduce-grads-in-fp32 is given
   // (off by default in Megatron-LM's arguments.py; bf16 turns it on).
@@ -525,6 +533,11 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     else return not_expressible("recompute policy \"" + text_of(at(e, "parallel.recompute")) + "\"");
   } else if (ac != nullptr && ac->is_scalar()) {
     c.recompute = lower(ac->scalar) == "true" ? "full" : "none";
+  } else if (narayanan_2021) {
+    // The paper's FLOP count (Narayanan et al. 2021, section 5.1: 96·B·s·l·h²(1 + s/6h + V/16lh))
+    // counts the recomputed forward pass, i.e. full activation recomputation, in every row.
+    c.recompute = "full";
+    notes.push_back("recompute not stated: full, as the source's FLOP count (96·B·s·l·h²...) assumes");
   } else {
     c.recompute = "none";
     notes.push_back("recompute not stated: none assumed");

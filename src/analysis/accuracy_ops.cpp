@@ -75,15 +75,23 @@ std::optional<PublishedMapping> map_operations_entry(const std::string& id) {
                           "Kokolis et al. count every job failure of a multi-tenant research cluster"});
   }
   if (id == "D-BLOOM-176B-ENERGY-CO2") {
-    return mapping(Q::kGpuHoursTimesTdpKwh, "ops.gpu_hours (with failures) x 400 W / 1000", "kWh",
+    // Megatron-DeepSpeed (BigScience's fork of 2021 Megatron-LM with DeepSpeed's ZeRO-1 and
+    // pipeline): Megatron's fused scale-mask-softmax with the ALiBi bias, no FlashAttention (it
+    // had no ALiBi in 2022), so the megatron_2021 entry. Jean Zay's A100 nodes have 4 Omni-Path
+    // 100 Gb/s ports (the A-BLOOM-176B-TFLOPS entry's hardware), not a DGX's 8 HDR ones.
+    PublishedMapping m = mapping(Q::kGpuHoursTimesTdpKwh, "ops.gpu_hours (with failures) x 400 W / 1000", "kWh",
                    scenario("BLOOM-176B on 384 A100s (Jean Zay)", "{accelerator: a100_sxm_80gb, count: 384, node: dgx_a100, fabric: opa100_fat_tree, site: france}",
-                            "deepspeed", kBloom,
+                            "megatron_2021", kBloom,
                             "{seq_len: 2048, global_batch: 2048, micro_batch: 2, precision: bf16, parallelism: {tp: 4, pp: 12, dp: 8, zero: 1, layers_per_stage: [5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5]}, recompute: full, tokens: 366e9}",
                             ""),
                    384, {"BLOOM's layout: tp 4, pp 12, dp 8, micro-batch 2, global batch 2048, activation checkpointing (Megatron-DeepSpeed tr11 script)",
                          "70 layers over 12 stages: 5 on the first and last (embedding, head), 6 elsewhere (assumption)",
-                         "Jean Zay's nodes as DGX A100 nodes on Omni-Path 100 Gb/s (assumption)", rates,
+                         "Jean Zay's nodes as DGX A100 nodes with 4 Omni-Path 100 Gb/s ports (assumption: NVSwitch inside)", rates,
+                         "software: megatron_2021 (Megatron-DeepSpeed: fused-softmax attention with ALiBi, no FlashAttention)",
                          "energy as the paper computes it: GPU-hours x 400 W TDP, no PUE or node overhead"});
+    m.overrides.push_back({"system.node.nics.count", "4"});
+    m.overrides.push_back({"system.node.nics.bandwidth", "100 Gb/s"});
+    return m;
   }
   if (id == "D-LLAMA1-65B-GPU-HOURS") {
     return mapping(Q::kGpuHours, "ops.gpu_hours (with failures)", "GPU-hours",

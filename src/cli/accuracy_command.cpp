@@ -15,7 +15,7 @@ namespace mlsim::cli {
 void add_accuracy_command(CLI::App& app, Context& ctx) {
   struct Options {
     std::vector<std::string> inputs, sets;
-    std::string format = "table", output, points = "published";
+    std::string format = "table", output, points = "published", scenario_of;
     bool force = false;
   };
   auto opts = std::make_shared<Options>();
@@ -27,6 +27,8 @@ void add_accuracy_command(CLI::App& app, Context& ctx) {
   sub->add_option("--points", opts->points,
                   "which points the table and md list one by one: all | published (data-set rows summarised) | none")
       ->check(CLI::IsMember({"all", "published", "none"}));
+  sub->add_option("--scenario", opts->scenario_of,
+                  "print the scenario built for the point with this id (to rerun it with `mlsim analyze`) instead of the report");
   sub->add_option("--set", opts->sets, "override KEY=VALUE in every point's scenario, as in analyze (a what-if, or a fit)");
   sub->callback([opts, &ctx]() {
     Diagnostics diags;
@@ -50,6 +52,24 @@ void add_accuracy_command(CLI::App& app, Context& ctx) {
     analysis::AccuracyReport report;
     if (!diags.has_errors()) report = analysis::run_accuracy(inputs, zoo, diags, overrides);
     if (ctx.report(diags)) return;
+    if (!opts->scenario_of.empty()) {
+      for (const auto& p : report.points) {
+        if (p.id != opts->scenario_of) continue;
+        if (p.scenario_yaml.empty()) {
+          ctx.err << "mlsim: error: point " << p.id << " has no scenario: " << p.reason << "\n";
+          ctx.exit_code = kExitBadInput;
+          return;
+        }
+        std::string text = "# the scenario `mlsim accuracy` built for " + p.id + " (" + p.source + ")\n";
+        for (const auto& note : p.notes) text += "# assumed: " + note + "\n";
+        for (const auto& o : p.overrides) text += "# and, as --set: " + o.path + "=" + o.value + "\n";
+        ctx.emit(text + p.scenario_yaml, opts->output, opts->force);
+        return;
+      }
+      ctx.err << "mlsim: error: no point with id '" << opts->scenario_of << "' in the inputs\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
     const report::PointDetail detail = opts->points == "all"    ? report::PointDetail::kAll
                                        : opts->points == "none" ? report::PointDetail::kNone
                                                                 : report::PointDetail::kPublished;
