@@ -88,9 +88,10 @@ TEST_CASE("ZeRO shards the optimizer (1), the gradients (2) and the weights (3) 
 }
 
 TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the step-time difference to ZeRO-1") {
-  // ZeRO-1 and ZeRO-3 shard the optimizer alike and sync gradients alike (reduce-scatter, then an
-  // all-gather of the weights); ZeRO-3 also gathers the weights for forward and backward of every
-  // micro-batch. That extra time is the whole step difference and shows in exposed DP time.
+  // ZeRO-1 and ZeRO-3 shard the optimizer alike; ZeRO-1 ends the step with a reduce-scatter of the
+  // gradients and an all-gather of the updated weights, ZeRO-3 with the reduce-scatter alone, and
+  // gathers the weights for forward and backward of every micro-batch instead. That extra time is
+  // the whole step difference and shows in exposed DP time.
   const auto e1 = run(scenario_yaml("{dp: 8, zero: 1}"));
   const auto e3 = run(scenario_yaml("{dp: 8, zero: 3}"));
   REQUIRE(e1.training.has_value());
@@ -98,6 +99,22 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   const double extra = e3.training->exposed_dp_s - e1.training->exposed_dp_s;
   CHECK(extra > 0.0);
   CHECK(e3.training->step_time_s - e1.training->step_time_s == doctest::Approx(extra).epsilon(1e-9));
+
+  // Without overlap, with m micro-batches: ZeRO-1 exposes RS + AG, ZeRO-3 RS + 2m·AG (ZeRO paper
+  // section 7.2.2: 3Ψ per step against data parallelism's 2Ψ). So ZeRO-3 at m = 1 exposes one AG
+  // more than ZeRO-1, and each further micro-batch adds two.
+  const std::string serial = ", overlap: {dp_grad: false}";
+  const auto exposed = [&](int zero, int micro_batches) {
+    const auto e = run(replaced(scenario_yaml("{dp: 8, zero: " + std::to_string(zero) + "}", serial), "global_batch: 64",
+                                "global_batch: " + std::to_string(8 * micro_batches)));
+    REQUIRE(e.training.has_value());
+    REQUIRE(e.training->micro_batches == micro_batches);
+    return e.training->exposed_dp_s;
+  };
+  const double all_gather = exposed(3, 1) - exposed(1, 1);
+  CHECK(all_gather > 0.0);
+  CHECK(exposed(3, 2) - exposed(3, 1) == doctest::Approx(2.0 * all_gather).epsilon(1e-9));
+  CHECK(exposed(1, 2) == doctest::Approx(exposed(1, 1)).epsilon(1e-12));
 }
 
 TEST_CASE("overlap defaults come from the software entry; the scenario's training.overlap wins") {

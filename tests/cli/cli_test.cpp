@@ -251,3 +251,31 @@ TEST_CASE("import-hf turns a config.json into a model entry that lints and count
   CHECK(r.code == 2);
   CHECK(r.err.find("model_type \"t5\" is not supported by the importer") != std::string::npos);
 }
+
+TEST_CASE("accuracy --scenario prints the scenario of a point, and analyze of it reproduces the prediction") {
+  const std::string published = source_path("validation/published.yaml");
+  auto r = run_cli({"accuracy", published, "-f", "json"});
+  REQUIRE(r.code == 0);
+  double predicted_kwh = 0.0;
+  const json report = json::parse(r.out);
+  for (const auto& p : report["points"]) {
+    if (p["id"] == "D-BLOOM-176B-ENERGY-CO2") predicted_kwh = p["predicted"].get<double>();
+  }
+  REQUIRE(predicted_kwh > 0.0);
+  r = run_cli({"accuracy", published, "--scenario", "D-BLOOM-176B-ENERGY-CO2"});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("software: megatron_2021") != std::string::npos);
+  CHECK(r.out.find("# and, as --set: system.node.nics.count=4\n") != std::string::npos);
+  const std::string file = temp_dir() + "/bloom.yaml";
+  std::ofstream(file) << r.out;
+  r = run_cli({"analyze", file, "-f", "json", "--set", "system.node.nics.count=4", "--set", "system.node.nics.bandwidth=100 Gb/s"});
+  REQUIRE(r.code == 0);
+  // The point compares GPU-hours x 400 W (the paper's energy) in kWh.
+  CHECK(json::parse(r.out)["ops"]["gpu_hours"].get<double>() * 0.4 == doctest::Approx(predicted_kwh).epsilon(1e-9));
+  r = run_cli({"accuracy", published, "--scenario", "NO-SUCH-POINT"});
+  CHECK(r.code == 2);
+  CHECK(r.err == "mlsim: error: no point with id 'NO-SUCH-POINT' in the inputs\n");
+  r = run_cli({"accuracy", published, "--scenario", "C-HBM-H100-80GB-AZURE"});
+  CHECK(r.code == 2);
+  CHECK(r.err.rfind("mlsim: error: point C-HBM-H100-80GB-AZURE has no scenario: a microbenchmark", 0) == 0);
+}
