@@ -119,7 +119,12 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
   const auto& inf = *s.inference;
   const auto& t = inf.traffic;
   const bool offline = t && t->arrival == "offline";
-  const double replicas = static_cast<double>(inf.parallelism.dp);
+  // A pipeline of pp stages serves pp batches at once, one per stage, each crossing every stage
+  // (vLLM's virtual engines: one scheduler per stage slot, each with max_num_seqs and 1 / pp of the
+  // KV blocks, requests to the least loaded): pp engines per replica whose step is the whole
+  // pipeline's traversal (`cost`), so the traffic splits over dp x pp engines.
+  const long long pp = std::max<long long>(1, inf.parallelism.pp);
+  const double replicas = static_cast<double>(inf.parallelism.dp * pp);
   const double rate = inf.arrival_rate ? inf.arrival_rate->si() : 0.0;
   const solvers::LengthDistribution prompt = length_of(t, true, static_cast<double>(inf.prompt_tokens));
   const solvers::LengthDistribution output = length_of(t, false, static_cast<double>(inf.output_tokens));
@@ -147,7 +152,7 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
   }
   // Paged KV: the memory left beside the weights, workspace and prefill transients, in blocks.
   const double block_bytes = kv_token_bytes * static_cast<double>(c.block_tokens);
-  c.kv_blocks = block_bytes > 0.0 ? static_cast<long long>(std::floor(std::max(0.0, kv_bytes) / block_bytes)) : (1LL << 40);
+  c.kv_blocks = block_bytes > 0.0 ? static_cast<long long>(std::floor(std::max(0.0, kv_bytes) / block_bytes)) / pp : (1LL << 40);
   const double p_mean = prompt.expected(), o_mean = output.expected();
   // A request holds ceil((P + O) / block) blocks at its end; on average half its output.
   const double blocks_per_request = std::ceil((p_mean + o_mean / 2.0) / static_cast<double>(c.block_tokens));
@@ -182,6 +187,26 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
                             std::to_string(c.block_tokens) + " tokens)";
       ir.serving = sr;
       return;
+    }
+    if (c.kv_offload && r.peak_host_tokens > 0) {
+      // The swapped blocks must fit in host memory: each device's shard of them, all the node's
+      // devices at once, against the node's DRAM (vLLM reserves --swap-space per GPU for them and
+      // aborts a swap that finds no room).
+      const double per_device = static_cast<double>(r.peak_host_tokens) * c.kv_bytes_per_token;
+      const auto& node = s.system.node;
+      if (node && node->host_memory) {
+        const double share = node->host_memory->si() / static_cast<double>(std::max<long long>(1, node->accelerators));
+        if (per_device > share) {
+          e.feasible = false;
+          e.infeasible_reason = "traffic.kv_offload: at its peak the swapped KV cache needs " + format_bytes(per_device) +
+                                " of host memory per device, more than its share of the node's (" + format_bytes(share) + ")";
+          ir.serving = sr;
+          return;
+        }
+      } else {
+        e.warnings.push_back("traffic.kv_offload: the system names no node with host memory, so the " +
+                             format_bytes(per_device) + " of swapped KV per device at its peak is not checked against it");
+      }
     }
     std::vector<double> ttft, tpot, e2e;
     double good = 0.0;
@@ -224,7 +249,7 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
     if (!ss.stable) {
       e.feasible = false;
       e.infeasible_reason = "the arrival rate (" + format_double(rate, 4) + " requests/s) exceeds what the system serves (" +
-                            format_double(sr.capacity_requests_per_s, 4) + " requests/s at " + std::to_string(sr.max_running) +
+                            format_double(sr.capacity_requests_per_s, 4) + " requests/s at " + std::to_string(sr.max_running * pp) +
                             " running requests per replica): the queue grows without bound";
     }
     ir.ttft_pct = Percentiles{ss.ttft_p50_s, ss.ttft_p90_s, ss.ttft_p99_s};
@@ -247,6 +272,10 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
   ir.ttft_s = ir.ttft_pct->p50;
   ir.tpot_s = ir.tpot_pct->p50;
   ir.e2e_s = ir.e2e_pct.p50;
+  // Per replica: every engine of the pipeline.
+  sr.mean_batch *= static_cast<double>(pp);
+  sr.max_running *= pp;
+  sr.kv_blocks *= pp;
   ir.batch = std::llround(sr.mean_batch);
   ir.max_batch = sr.max_running;
   ir.serving = sr;

@@ -55,6 +55,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
   };
   const long long block = std::max<long long>(1, c.block_tokens);
   long long free_blocks = c.kv_blocks;
+  long long host_tokens = 0;   // KV tokens now in host memory (swapped out)
   std::deque<Live> waiting;
   std::vector<Live> running;
   std::size_t next = 0, done = 0;
@@ -98,6 +99,8 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
           swap_s += s_out;
           r.swap_out_s += s_out;
           r.swapped_tokens += victim.cached;
+          host_tokens += victim.cached;
+          r.peak_host_tokens = std::max(r.peak_host_tokens, host_tokens);
           victim.swapped = victim.cached > 0;
         } else {
           r.recomputed_tokens += victim.cached;
@@ -138,6 +141,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
         const double s_in = kv_onload_s(static_cast<double>(l.cached) * c.kv_bytes_per_token, c.host_bandwidth);
         swap_s += s_in;
         r.swap_in_s += s_in;
+        host_tokens -= l.cached;
         l.swapped = false;
       }
       if (!started[l.id]) {

@@ -46,6 +46,7 @@ struct SimulationResult {
   long long steps = 0, preemptions = 0, distinct_step_shapes = 0;
   long long recomputed_tokens = 0;      // tokens whose KV a preemption dropped and prefill ran again
   long long swapped_tokens = 0;         // tokens whose KV went to host memory (and came back)
+  long long peak_host_tokens = 0;       // most tokens whose KV sat in host memory at once
   double swap_out_s = 0.0, swap_in_s = 0.0;   // host-link time charged to the steps
   double mean_batch = 0.0;              // sequences per step
   bool stalled = false;                 // a request can never fit the KV cache

@@ -307,4 +307,52 @@ TEST_CASE("reasoning: K steps of T tokens lengthen the output; N samples multipl
   CHECK(k8.inference->throughput_tokens_per_s == doctest::Approx(2.0 * 3.0 * 2304.0));
 }
 
+
+TEST_CASE("a pipeline serves pp batches at once: pp = 2 nearly doubles one device's offline throughput") {
+  // vLLM runs one scheduler per pipeline slot (virtual engines), each with max_num_seqs and 1 / pp
+  // of the KV blocks; each engine's step crosses both stages, so with the same per-layer costs a
+  // step takes one device's whole-model time plus the stage-to-stage send, and two engines run at
+  // once. Short requests keep both configurations at max_num_seqs (the KV cache never binds), so
+  // the ratio is 2 x T1 / (T1 + send): just under 2. Without the engines it would be about 1.
+  const auto yaml = [](const std::string& par, long long count) {
+    return "schema_version: 1\nkind: scenario\nname: t\nsystem: {accelerator: h100_sxm, count: " + std::to_string(count) +
+           ", node: dgx_h100}\nmodel: llama3_8b\nsoftware: vllm\ninference: {prompt_tokens: 128, output_tokens: 128, "
+           "parallelism: " + par + ", traffic: {arrival: offline, requests: 3000}}\n";
+  };
+  const auto one = test::evaluate_text(yaml("{tp: 1}", 1));
+  const auto two = test::evaluate_text(yaml("{pp: 2}", 2));
+  REQUIRE(one.feasible);
+  REQUIRE(two.feasible);
+  REQUIRE(one.inference.has_value());
+  REQUIRE(two.inference.has_value());
+  REQUIRE(one.inference->serving.has_value());
+  REQUIRE(two.inference->serving.has_value());
+  // Both engines at max_num_seqs: the pipeline holds twice the running requests.
+  CHECK(two.inference->max_batch == 2 * one.inference->max_batch);
+  const double ratio = two.inference->throughput_tokens_per_s / one.inference->throughput_tokens_per_s;
+  CHECK(ratio > 1.9);
+  CHECK(ratio <= 2.0);
+}
+
+TEST_CASE("KV offload: the swapped blocks must fit in the node's host memory") {
+  // Llama-3-8B at fp16 on one H100 of a DGX H100 (2 TiB of DRAM over 8 GPUs = 256 GiB each),
+  // long outputs and a KV cache squeezed to force swap preemptions. With the node's DRAM the run
+  // fits; with 1 GiB of host memory (128 MiB per GPU) the swapped KV cannot.
+  const std::string yaml =
+      "schema_version: 1\nkind: scenario\nname: t\nsystem: {accelerator: h100_sxm, count: 1, node: dgx_h100}\n"
+      "model: llama3_8b\nsoftware: vllm\ninference: {prompt_tokens: 512, output_tokens: 1024, precision: {weights: fp16, kv_cache: fp16},\n"
+      "  traffic: {arrival: offline, requests: 600, kv_offload: true, output: {distribution: exponential, mean: 1024, max: 4096}}}\n";
+  const std::vector<spec::Override> squeeze = {{"software.kv_memory_fraction", "0.1"}};
+  const auto fits = test::evaluate_text(yaml, squeeze);
+  REQUIRE(fits.inference.has_value());
+  REQUIRE(fits.inference->serving.has_value());
+  CHECK(fits.feasible);
+  CHECK(fits.inference->serving->swapped_tokens > 0);
+  auto tight = squeeze;
+  tight.push_back({"system.node.host.memory", "1 GiB"});
+  const auto short_of = test::evaluate_text(yaml, tight);
+  CHECK_FALSE(short_of.feasible);
+  CHECK(short_of.infeasible_reason.rfind("traffic.kv_offload: at its peak the swapped KV cache needs ", 0) == 0);
+}
+
 }  // namespace mlsim

@@ -200,6 +200,7 @@ TEST_CASE("KV offload: a preempted request's blocks go to host memory and back i
   CHECK(swap.preemptions == 1);
   CHECK(swap.recomputed_tokens == 0);
   CHECK(swap.swapped_tokens == 5);
+  CHECK(swap.peak_host_tokens == 5);   // the one swapped request, until it comes back
   // 5 tokens x 1 MB / 1 GB/s = 5 ms out (step 3) and 5 ms in (step 5): 6 steps + 10 ms = 16 ms.
   CHECK(swap.swap_out_s == doctest::Approx(5e-3).epsilon(1e-12));
   CHECK(swap.swap_in_s == doctest::Approx(5e-3).epsilon(1e-12));
@@ -232,6 +233,11 @@ TEST_CASE("KV offload under heavy preemption: nothing recomputed, every swap pri
   CHECK(b.swap_out_s == doctest::Approx(static_cast<double>(b.swapped_tokens) * 131072.0 / 26e9).epsilon(1e-9));
   CHECK(b.swap_in_s == doctest::Approx(b.swap_out_s).epsilon(1e-9));   // every swapped request resumed
   CHECK(b.output_tokens == a.output_tokens);
+  // At most every swapped token at once, at least the largest single swap (one request's cache,
+  // below its prompt + longest output), and nothing left in host memory at the end.
+  CHECK(b.peak_host_tokens > 0);
+  CHECK(b.peak_host_tokens <= b.swapped_tokens);
+  CHECK(b.peak_host_tokens < 2000LL * 16);   // never more than the device cache it came from
 }
 
 }  // namespace
