@@ -13,12 +13,13 @@ AlgorithmReport algorithm_walls(const spec::Scenario& s, const TrainingReport& t
   if (a.dp_sgd != spec::DpSgd::kNone) {
     const bool ghost = a.dp_sgd == spec::DpSgd::kGhost;
     r.dpsgd_flops_factor = solvers::dpsgd_flops_factor(ghost);
-    // The extra gradient passes run at the rate of the step's own compute.
-    r.dpsgd_step_time_s = tr.step_time_s + (r.dpsgd_flops_factor - 1.0) * tr.compute_s;
+    // The training step, its memory and everything after (time to train, ops) already carry
+    // DP-SGD (analysis/training.cpp); this repeats its share.
+    r.dpsgd_step_time_s = tr.step_time_s;
     const double device_params = mem.weights_bytes / bytes_per_element(t.precision);
     r.dpsgd_extra_bytes =
         solvers::dpsgd_extra_bytes(ghost, static_cast<double>(t.micro_batch), device_params, bytes_per_element(t.grad_precision));
-    r.dpsgd_fits = mem.per_device_bytes + r.dpsgd_extra_bytes <= mem.capacity_bytes;
+    r.dpsgd_fits = mem.fits;
   }
   const double bits = 8.0 * bytes_per_element(t.precision);
   r.dense_weight_bytes = params * bits / 8.0;

@@ -17,6 +17,7 @@
 #include "solvers/collectives.hpp"
 #include "solvers/memory_capacity.hpp"
 #include "solvers/pipeline.hpp"
+#include "solvers/scaling_laws.hpp"
 #include "workload/cnn.hpp"
 #include "workload/memory.hpp"
 #include "workload/params.hpp"
@@ -513,6 +514,17 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const solvers::SequenceTime st_last = solvers::sequence_time(all_last.gpu_s, all_last.kernels, launch, all_last.serial_s);
   tr.compute_s = all_last.gpu_s * micro;
   tr.host_s = st_last.launch_overhead_s() * micro;
+  // DP-SGD (algorithm.dp_sgd) is part of the run: clipping every sample's gradient adds gradient
+  // work at the rate of the step's own compute (solvers/scaling_laws: 8/6 with per-sample
+  // gradients, 10/6 with ghost clipping), and per-sample gradients are held beside the others.
+  const bool dpsgd = s.algorithm && s.algorithm->dp_sgd != spec::DpSgd::kNone;
+  const bool ghost_clipping = dpsgd && s.algorithm->dp_sgd == spec::DpSgd::kGhost;
+  const double dpsgd_factor = dpsgd ? solvers::dpsgd_flops_factor(ghost_clipping) : 1.0;
+  if (dpsgd) {
+    const double extra_s = (dpsgd_factor - 1.0) * tr.compute_s;
+    tr.step_time_s += extra_s;
+    tr.compute_s += extra_s;
+  }
 
   // Model FLOPs (PaLM, Chowdhery et al. 2022, appendix B): 6 per token per multiplied weight +
   // 12 x layers x seq x d_attn per token (attention scores and context, not halved for the mask).
@@ -532,7 +544,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     // Selective recompute re-runs the attention core only when it is materialized (with flash
     // attention nothing is recomputed, and no recompute operator is priced).
     if (t.recompute == spec::Recompute::kSelective && !flash) recomputed = tokens_per_step * attn_fwd_per_token;
-    tr.hardware_flops_per_step = tr.model_flops_per_step + recomputed;
+    tr.hardware_flops_per_step = tr.model_flops_per_step * dpsgd_factor + recomputed;
   }
   const auto peak = acc.peak_at(t.precision);
   const double peak_total = peak ? peak->si() * static_cast<double>(s.system.count) : 0.0;
@@ -547,6 +559,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   MemoryReport& mem = e.memory;
   mem.weights_bytes = sharded(par.zero >= 3) * a;
   mem.gradients_bytes = sharded(par.zero >= 2) * g;
+  if (dpsgd) mem.gradients_bytes += solvers::dpsgd_extra_bytes(ghost_clipping, mb, sharded(par.zero >= 3), g);
   // fp32 master, Adam m and v; on the host under ZeRO-Offload.
   mem.optimizer_bytes = t.offload_optimizer ? 0.0 : sharded(par.zero >= 1) * 12.0;
   // Stored activations per micro-batch in flight, plus, under full recomputation, one layer's

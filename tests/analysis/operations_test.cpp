@@ -311,9 +311,20 @@ training: {seq_len: 2048, global_batch: 8, micro_batch: 1, precision: bf16, para
   const auto& a = *e.algorithm;
   CHECK(a.dp_sgd == "per_sample");
   CHECK(a.dpsgd_flops_factor == doctest::Approx(8.0 / 6.0));
-  CHECK(a.dpsgd_step_time_s == doctest::Approx(e.training->step_time_s + e.training->compute_s / 3.0));
-  // One sample's fp32 gradient of this rank's weights: 1 x (weights bytes / 2) x 4.
+  // DP-SGD is part of the run: the step grows by (8/6 - 1) of its compute, the gradients by one
+  // sample's fp32 gradient of this rank's weights (1 x (weights bytes / 2) x 4), and the hardware
+  // FLOPs by a third of the model FLOPs; the model FLOPs (and so MFU's numerator) stay.
+  const auto plain = run(yaml);
+  REQUIRE(plain.training.has_value());
+  CHECK(e.training->step_time_s == doctest::Approx(plain.training->step_time_s + plain.training->compute_s / 3.0).epsilon(1e-12));
+  CHECK(a.dpsgd_step_time_s == doctest::Approx(e.training->step_time_s).epsilon(1e-12));
   CHECK(a.dpsgd_extra_bytes == doctest::Approx(e.memory.weights_bytes / 2.0 * 4.0));
+  CHECK(e.memory.gradients_bytes == doctest::Approx(plain.memory.gradients_bytes + a.dpsgd_extra_bytes).epsilon(1e-12));
+  CHECK(e.training->model_flops_per_step == doctest::Approx(plain.training->model_flops_per_step).epsilon(1e-12));
+  CHECK(e.training->hardware_flops_per_step ==
+        doctest::Approx(plain.training->hardware_flops_per_step + plain.training->model_flops_per_step / 3.0).epsilon(1e-12));
+  CHECK(e.training->tokens_per_s == doctest::Approx(plain.training->tokens_per_s * plain.training->step_time_s /
+                                                    e.training->step_time_s).epsilon(1e-12));
   const double params = workload::count_params(test::zoo_model("llama3_8b")).total;
   CHECK(a.dense_weight_bytes == doctest::Approx(params * 2.0));
   CHECK(a.compressed_weight_bytes == doctest::Approx(params * 0.5 * 18.0 / 8.0));
