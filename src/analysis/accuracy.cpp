@@ -1103,7 +1103,15 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
       p.scenario_yaml = m.scenario_yaml;
       evaluate_point(p, m);
     }
+    const bool microbenchmark = p.category == "C_microbenchmark";
     report.points.push_back(std::move(p));
+    if (microbenchmark) {
+      std::vector<std::string> ignored_notes;
+      std::string why;
+      if (const auto acc = accelerator_of(text_of(at(entry, "hardware.gpu")), ignored_notes, why)) {
+        for (auto& q : collective_sweep_points(entry, id, file, acc->id, acc->node, zoo_)) report.points.push_back(std::move(q));
+      }
+    }
   }
 }
 

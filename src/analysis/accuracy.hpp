@@ -154,6 +154,11 @@ class AccuracyRunner {
   Evaluator evaluator_;
 };
 
+// Points for an 8-GPU all-reduce entry's message-size sweep (`also.busbw_<size>`), predicted by the
+// collective model on `node` (analysis/accuracy_collectives.cpp); empty for any other entry.
+std::vector<AccuracyPoint> collective_sweep_points(const spec::Node& entry, const std::string& id, const std::string& file,
+                                                   const std::string& accelerator, const std::string& node, const spec::Zoo& zoo);
+
 // The inputs a path stands for: a file is itself; a directory gives every *.yaml/*.yml/*.csv under
 // it except README-like files (sorted). Reports paths that do not exist.
 std::vector<std::string> expand_accuracy_inputs(const std::vector<std::string>& paths, Diagnostics& diags);
