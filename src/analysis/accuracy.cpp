@@ -1104,7 +1104,10 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
       evaluate_point(p, m);
     }
     const bool microbenchmark = p.category == "C_microbenchmark";
+    std::vector<AccuracyPoint> variants;
+    if (m.expressible && m.quantity == PublishedMapping::Quantity::kThroughput) variants = length_variants(entry, p, m);
     report.points.push_back(std::move(p));
+    for (auto& v : variants) report.points.push_back(std::move(v));
     if (microbenchmark) {
       std::vector<std::string> ignored_notes;
       std::string why;
@@ -1113,6 +1116,46 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
       }
     }
   }
+}
+
+// The same engine and system at the other input/output lengths the source measured (an offline
+// throughput entry's `also.isl_osl_<in>_<out>`): one point each, the entry's scenario with those
+// lengths. The source does not give their request counts: enough requests for about 4 M tokens
+// (at least 500, at most the entry's own count) keep the run in its steady state.
+std::vector<AccuracyPoint> AccuracyRunner::length_variants(const Node& entry, const AccuracyPoint& base, const PublishedMapping& m) {
+  std::vector<AccuracyPoint> out;
+  const Node* also = entry.find("also");
+  const auto requests = integer_of(at(entry, "workload.num_requests"));
+  if (also == nullptr || !also->is_map() || !requests) return out;
+  for (const auto& [key, value] : also->map) {
+    if (key.rfind("isl_osl_", 0) != 0 || !value.is_scalar()) continue;
+    const std::string lengths = key.substr(8);
+    const auto sep = lengths.find('_');
+    if (sep == std::string::npos) continue;
+    const long long in = std::atoll(lengths.substr(0, sep).c_str()), outl = std::atoll(lengths.substr(sep + 1).c_str());
+    if (in < 1 || outl < 1) continue;
+    const long long n = std::clamp<long long>(static_cast<long long>(4e6 / static_cast<double>(in + outl)), 500, *requests);
+    AccuracyPoint v;
+    v.id = base.id + "@" + lengths;
+    v.source = base.source;
+    v.where = value.origin;
+    v.category = base.category;
+    v.metric = base.metric;
+    v.unit = base.unit;
+    v.expected = number_of(&value);
+    v.compared = m.compared;
+    v.scenario_yaml = m.scenario_yaml;
+    v.notes = m.notes;
+    v.notes.push_back("lengths " + std::to_string(in) + " / " + std::to_string(outl) + " from the entry's also." + key + "; " +
+                      std::to_string(n) + " requests (the source gives none for it)");
+    v.overrides = m.overrides;
+    v.overrides.push_back({"inference.prompt_tokens", std::to_string(in)});
+    v.overrides.push_back({"inference.output_tokens", std::to_string(outl)});
+    v.overrides.push_back({"inference.traffic.requests", std::to_string(n)});
+    evaluate_point(v, m);
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 void AccuracyRunner::add_vtrain(const std::string& text, const std::string& file, AccuracyReport& report, Diagnostics& diags) {

@@ -147,6 +147,8 @@ class AccuracyRunner {
   // Loads p.scenario_yaml, checks it is supported, evaluates it, and fills p's predicted value,
   // signed error and status (the mapping says which number of the estimate is compared).
   void evaluate_point(AccuracyPoint& p, const PublishedMapping& mapping);
+  // The points of an offline-throughput entry's other measured lengths (`also.isl_osl_<in>_<out>`).
+  std::vector<AccuracyPoint> length_variants(const spec::Node& entry, const AccuracyPoint& base, const PublishedMapping& m);
 
  private:
   const spec::Zoo& zoo_;
