@@ -358,7 +358,7 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     const std::string unit = lower(text_of(at(e, "unit")));
     if (unit.rfind("minutes", 0) != 0) return not_expressible("time to train in \"" + text_of(at(e, "unit")) + "\"");
   }
-  if (has(lname, "lora")) return not_expressible("LoRA fine-tuning is not modelled");
+  if (has(lname, "lora")) return not_expressible("LoRA fine-tuning whose rank, targets and layout the entry does not give");
   if (at(e, "model.type") != nullptr && lower(text_of(at(e, "model.type"))) == "moe") {
     return not_expressible("an MoE model the entry does not describe layer by layer");
   }

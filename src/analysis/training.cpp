@@ -18,6 +18,7 @@
 #include "solvers/memory_capacity.hpp"
 #include "solvers/pipeline.hpp"
 #include "solvers/scaling_laws.hpp"
+#include "workload/adapters.hpp"
 #include "workload/cnn.hpp"
 #include "workload/memory.hpp"
 #include "workload/params.hpp"
@@ -194,6 +195,19 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                               [](const workload::Operator& op) { return op.count == 0.0; }),
                ops_.end());
   }
+  // Adapter fine-tuning (training.adapter): frozen base weights, low-rank adapters beside the
+  // chosen linears, QLoRA's 4-bit base dequantized before each GEMM (workload/adapters).
+  const bool adapter = t.adapter.has_value() && !cnn;
+  double adapter_layer_params = 0.0;
+  if (adapter) {
+    std::string problem;
+    adapter_layer_params = workload::adapter_params_per_layer(m, *t.adapter, problem);
+    if (!problem.empty() && e.feasible) {
+      e.feasible = false;
+      e.infeasible_reason = problem;
+    }
+    layers_end = workload::apply_adapter(m, *t.adapter, a, ops_, layers_end);
+  }
   for (auto& op : ops_) shard(op, tp, sp);
   if (m.moe && !cnn) {
     // Expert parallelism holds experts / ep per rank: the expert weights each rank streams shrink
@@ -269,6 +283,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   // DualPipe keeps two copies of the model's parameters (DeepSeek-AI 2024, table 2).
   const double copies = par.schedule == "dualpipe" ? 2.0 : 1.0;
   const double params_rank = copies * (dense_rank + expert_rank);
+  // Adapters train in fp32 beside the frozen base (PEFT keeps them in fp32 under bf16 autocast):
+  // 4 B of weight, 4 of gradient and 8 of Adam moments per parameter, no master copy.
+  constexpr double kAdapterBytes = 4.0;
+  const double adapter_rank = adapter ? copies * adapter_layer_params * layers_per_stage / tp : 0.0;
   if (s.system.count > 1 && e.feasible) {
     const system::Cluster& cluster = cluster_for(s.system);
     const double tokens = mb * seq_rank;
@@ -340,19 +358,26 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     // the weights, over CP too; expert weights only over the ranks that hold the same experts
     // (dp x cp / ep of them).
     const long long dp_cp = par.dp * par.cp;
-    const auto sync = [&](long long ranks, long long stride, double p_rank) {
+    // `p_rank`: the parameters this rank holds of the group's weights; `trained`: those with
+    // gradients (all of them, or the dense group's adapters under adapter fine-tuning).
+    const auto sync = [&](long long ranks, long long stride, double p_rank, double trained) {
       if (ranks <= 1 || p_rank <= 0.0) return std::pair<double, double>{0.0, 0.0};
       const system::GroupPath path = cluster.place(ranks, stride);
+      // Adapters train in fp32: their gradients and updated weights are 4 B each.
+      const double grad_bytes = adapter ? trained * kAdapterBytes : trained * g;
+      const double update_bytes = adapter ? trained * kAdapterBytes : trained * a;
       double t_sync = 0.0;
-      if (par.zero == 0) {
-        t_sync = solvers::collective(solvers::Collective::kAllReduce, p_rank * g, path).time_s;
+      if (grad_bytes <= 0.0) {
+        t_sync = 0.0;
+      } else if (par.zero == 0) {
+        t_sync = solvers::collective(solvers::Collective::kAllReduce, grad_bytes, path).time_s;
       } else {
         // ZeRO-1/2: reduce-scatter the gradients, all-gather the updated weights (Rajbhandari et al.
         // 2020). ZeRO-3 / FSDP keep only their shard after the step: the weights are gathered again
         // by the next forward (the gathers below), so the step ends with the reduce-scatter alone
         // (ZeRO paper section 7.2.2: 3Ψ of traffic per step, 1.5x data parallelism's 2Ψ).
-        t_sync = solvers::collective(solvers::Collective::kReduceScatter, p_rank * g, path).time_s;
-        if (par.zero < 3) t_sync += solvers::collective(solvers::Collective::kAllGather, p_rank * a, path).time_s;
+        t_sync = solvers::collective(solvers::Collective::kReduceScatter, grad_bytes, path).time_s;
+        if (par.zero < 3) t_sync += solvers::collective(solvers::Collective::kAllGather, update_bytes, path).time_s;
       }
       // ZeRO-3 / FSDP gathers the weights again for the forward and the backward of every micro-batch.
       const double gathers = par.zero == 3 ? 2.0 * solvers::collective(solvers::Collective::kAllGather, p_rank * a, path).time_s : 0.0;
@@ -364,8 +389,9 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const bool cp_then_dp = par.stride_of("dp") == par.stride_of("cp") * par.cp;
     const long long sync_ranks = cp_then_dp ? dp_cp : par.dp;
     const long long sync_stride = cp_then_dp ? par.stride_of("cp") : par.stride_of("dp");
-    const auto dense_sync = sync(sync_ranks, sync_stride, copies * dense_rank);
-    const auto expert_sync = sync(sync_ranks / std::max<long long>(1, par.ep), sync_stride * par.ep, copies * expert_rank);
+    const auto dense_sync = sync(sync_ranks, sync_stride, copies * dense_rank, adapter ? adapter_rank : copies * dense_rank);
+    const auto expert_sync = sync(sync_ranks / std::max<long long>(1, par.ep), sync_stride * par.ep, copies * expert_rank,
+                                  adapter ? 0.0 : copies * expert_rank);
     dp_sync_s = dense_sync.first + expert_sync.first;
     zero3_s = dense_sync.second + expert_sync.second;
   }
@@ -466,9 +492,16 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     if (!by_zero) return params_rank;
     return copies * (dense_rank / dp_cp + expert_rank / std::max(1.0, dp_cp / ep));
   };
-  const double opt_params = sharded(par.zero >= 1);
+  // The parameters with gradients and optimizer state on this rank: all of them, or the adapters.
+  const auto trained = [&](bool by_zero) {
+    if (!adapter) return sharded(by_zero);
+    return by_zero ? adapter_rank / dp_cp : adapter_rank;
+  };
+  const double opt_params = trained(par.zero >= 1);
+  // Mixed precision: fp32 master, m and v read and written, the gradient read, the working copy
+  // written. Adapters are fp32 already: weight, m and v read and written, the gradient read (28 B).
   ops_.push_back({"optimizer_adam", workload::Phase::kOptimizer, workload::OpClass::kOptimizer, 1.0, 12.0 * opt_params,
-                  opt_params * (3.0 * 4.0 * 2.0 + g + a), cnn ? 1.0 : layers_per_stage + 2.0, Precision::kFp32});
+                  opt_params * (adapter ? 28.0 : 3.0 * 4.0 * 2.0 + g + a), cnn ? 1.0 : layers_per_stage + 2.0, Precision::kFp32});
   const Priced opt = price_ops(ops_, ops_.size() - 1, ops_.size(), rates, nullptr, &launch);
   tr.optimizer_s = solvers::sequence_time(opt.gpu_s, opt.kernels, launch, opt.serial_s).total_s();
   if (t.offload_optimizer) {
@@ -535,11 +568,15 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   } else {
     const workload::AttentionDims ad = workload::attention_dims(m);
     const double attn_fwd_per_token = 2.0 * static_cast<double>(m.layers) * seq * ad.q_heads * (ad.qk_dim + ad.v_dim);
-    tr.model_flops_per_step = tokens_per_step * (6.0 * params.matrix_active + 3.0 * attn_fwd_per_token);
+    // Adapter fine-tuning needs the forward and the input gradients of the frozen weights (4 per
+    // token per weight, no weight gradients) and all three passes of the adapters (6 per token).
+    const double adapter_params = adapter ? adapter_layer_params * static_cast<double>(m.layers) : 0.0;
+    tr.model_flops_per_step = tokens_per_step * ((adapter ? 4.0 : 6.0) * params.matrix_active + 6.0 * adapter_params +
+                                                 3.0 * attn_fwd_per_token);
     double recomputed = 0.0;
     if (t.recompute == spec::Recompute::kFull) {
-      recomputed = tokens_per_step *
-                   (2.0 * (params.matrix_active - static_cast<double>(m.padded_vocab() * m.hidden)) + attn_fwd_per_token);
+      recomputed = tokens_per_step * (2.0 * (params.matrix_active - static_cast<double>(m.padded_vocab() * m.hidden)) +
+                                      2.0 * adapter_params + attn_fwd_per_token);
     }
     // Selective recompute re-runs the attention core only when it is materialized (with flash
     // attention nothing is recomputed, and no recompute operator is priced).
@@ -557,11 +594,25 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
 
   // Memory of the fuller of the first and last stage, on one TP rank.
   MemoryReport& mem = e.memory;
-  mem.weights_bytes = sharded(par.zero >= 3) * a;
-  mem.gradients_bytes = sharded(par.zero >= 2) * g;
-  if (dpsgd) mem.gradients_bytes += solvers::dpsgd_extra_bytes(ghost_clipping, mb, sharded(par.zero >= 3), g);
-  // fp32 master, Adam m and v; on the host under ZeRO-Offload.
-  mem.optimizer_bytes = t.offload_optimizer ? 0.0 : sharded(par.zero >= 1) * 12.0;
+  if (adapter) {
+    // The frozen base at its precision (QLoRA: the layers' weights in NF4; embedding, norms and
+    // head stay at the training precision) beside the fp32 adapters; ZeRO-3 / FSDP shard both.
+    const double base = t.adapter->method == spec::AdapterMethod::kQlora ? workload::kNf4BytesPerWeight : a;
+    const double layer_rank = cnn ? 0.0 : layer_params / pp / tp;
+    const double frozen = copies * (layer_rank * base + std::max(0.0, dense_rank - layer_rank) * a + expert_rank * base);
+    mem.weights_bytes = (par.zero >= 3 ? frozen / dp_cp : frozen) + trained(par.zero >= 3) * kAdapterBytes;
+    mem.gradients_bytes = trained(par.zero >= 2) * kAdapterBytes;
+    mem.optimizer_bytes = t.offload_optimizer ? 0.0 : trained(par.zero >= 1) * 2.0 * kAdapterBytes;   // Adam m and v
+  } else {
+    mem.weights_bytes = sharded(par.zero >= 3) * a;
+    mem.gradients_bytes = sharded(par.zero >= 2) * g;
+    // fp32 master, Adam m and v; on the host under ZeRO-Offload.
+    mem.optimizer_bytes = t.offload_optimizer ? 0.0 : sharded(par.zero >= 1) * 12.0;
+  }
+  if (dpsgd) {
+    mem.gradients_bytes += adapter ? solvers::dpsgd_extra_bytes(ghost_clipping, mb, trained(par.zero >= 3), kAdapterBytes)
+                                   : solvers::dpsgd_extra_bytes(ghost_clipping, mb, sharded(par.zero >= 3), g);
+  }
   // Stored activations per micro-batch in flight, plus, under full recomputation, one layer's
   // complete set of one micro-batch while it is recomputed (one at a time, not per micro-batch).
   double act_per_micro = 0.0, recompute_working = 0.0, head_act = 0.0;
@@ -628,9 +679,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double work = tr.time_to_train_s ? *tr.time_to_train_s : s.duration->si();
     const double total_params = cnn ? shape.params : params.total;
     double duration = work;
-    // Failures, checkpoints and restarts stretch the run (analysis/reliability).
+    // Failures, checkpoints and restarts stretch the run (analysis/reliability); an adapter run
+    // checkpoints its adapters and their optimizer state, not the frozen base.
     if (wants_reliability(s)) {
-      e.reliability = reliability(s, work, total_params, e.warnings);
+      e.reliability = reliability(s, work, adapter ? adapter_layer_params * static_cast<double>(m.layers) : total_params, e.warnings);
       if (e.reliability) duration = e.reliability->wall_s;
     }
     OpsContext ctx;

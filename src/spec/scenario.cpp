@@ -213,6 +213,20 @@ std::optional<TrainingSpec> read_training(const Node& n, const ModelSpec& model,
   if (auto tok = r.number("tokens", Need::kOptional, 1.0)) t.tokens = tok;
   t.moe_capacity_factor = r.number("moe_capacity_factor", Need::kOptional, 1.0, 64.0).value_or(1.0);
   t.offload_optimizer = r.boolean("offload_optimizer").value_or(false);
+  if (const Node* an = r.get("adapter")) {
+    if (cnn) d.error(an->origin, "training.adapter: low-rank adapters apply to transformer models, not CNNs");
+    MapReader ar(an, d, "training.adapter");
+    AdapterSpec a;
+    const auto method = ar.choice("method", {"lora", "qlora"}, Need::kRequired);
+    a.method = method && *method == "qlora" ? AdapterMethod::kQlora : AdapterMethod::kLora;
+    a.rank = ar.integer("rank", Need::kOptional, 1, 1LL << 20).value_or(16);
+    const auto targets = ar.choice("targets", {"qv", "attention", "all_linear"});
+    a.targets = !targets || *targets == "all_linear" ? AdapterTargets::kAllLinear
+                : *targets == "attention"            ? AdapterTargets::kAttention
+                                                     : AdapterTargets::kQv;
+    ar.finish();
+    t.adapter = a;
+  }
   r.finish();
   return t;
 }

@@ -19,6 +19,18 @@ namespace mlsim::spec {
 
 enum class Recompute { kNone, kSelective, kFull };
 
+// Parameter-efficient fine-tuning (`training.adapter`): the base weights are frozen and low-rank
+// adapters of rank r train beside the chosen linear layers (LoRA, Hu et al. 2021); QLoRA stores the
+// frozen layer weights in 4-bit NormalFloat with double quantization and dequantizes them to bf16
+// for every GEMM (Dettmers et al. 2023).
+enum class AdapterMethod { kLora, kQlora };
+enum class AdapterTargets { kQv, kAttention, kAllLinear };
+struct AdapterSpec {
+  AdapterMethod method = AdapterMethod::kLora;
+  long long rank = 16;
+  AdapterTargets targets = AdapterTargets::kAllLinear;
+};
+
 struct Parallelism {
   long long tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
   bool sequence_parallel = false;
@@ -55,6 +67,7 @@ struct TrainingSpec {
   bool offload_optimizer = false;
   Recompute recompute = Recompute::kNone;
   std::optional<double> tokens;  // tokens (or samples) to train on, for the time to train
+  std::optional<AdapterSpec> adapter;   // LoRA / QLoRA fine-tuning; empty: every weight trains
 };
 
 struct InferencePrecision {
