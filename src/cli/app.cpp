@@ -51,6 +51,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_compare_command(app, ctx);
   add_synthesize_command(app, ctx);
   add_calibrate_command(app, ctx);
+  add_collective_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

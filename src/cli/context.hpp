@@ -43,5 +43,6 @@ void add_sweep_command(CLI::App& app, Context& ctx);
 void add_sensitivity_command(CLI::App& app, Context& ctx);
 void add_compare_command(CLI::App& app, Context& ctx);
 void add_synthesize_command(CLI::App& app, Context& ctx);
+void add_collective_command(CLI::App& app, Context& ctx);
 
 }  // namespace mlsim::cli
