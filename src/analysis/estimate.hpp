@@ -137,6 +137,7 @@ struct RlhfPool {
   double busy_s = 0;                // the pool's time per iteration
   double memory_per_device_bytes = 0, capacity_bytes = 0;
   bool fits = true;
+  std::string peak_phase;           // the phase whose transient sets the peak
 };
 
 struct RlhfReport {

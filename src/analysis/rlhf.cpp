@@ -187,12 +187,14 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
   consider(ta.memory.activations_bytes, "actor training");
   consider(tc.memory.activations_bytes, "critic training");
   double gen_transient = gen.memory.kv_cache_bytes + gen.memory.activations_bytes;
+  double gen_copy = 0.0;   // co-located: the actor's weights gathered into the generation layout
   if (colocated) {
     // The hybrid engine generates from the training copy of the actor's weights when the layouts
     // agree (same tp, no pipeline, weights not ZeRO-3-sharded); otherwise it gathers a copy in the
     // generation layout for the phase.
     const bool same_layout = gen_tp == par.tp && par.pp == 1 && par.zero < 3;
-    if (!same_layout) gen_transient += gen.memory.weights_bytes;
+    if (!same_layout) gen_copy = gen.memory.weights_bytes;
+    gen_transient += gen_copy;
     consider(gen_transient, "generation");
   }
   const double train_peak = resident + transient + workspace;
@@ -205,13 +207,13 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
                              ", peak transient " + format_bytes(transient) + " in " + transient_phase;
   if (colocated) {
     r.iteration_s = r.generation_s + r.experience_s + r.training_s;
-    RlhfPool p{"all", s.system.count, r.iteration_s, train_peak, capacity, train_peak <= capacity};
+    RlhfPool p{"all", s.system.count, r.iteration_s, train_peak, capacity, train_peak <= capacity, transient_phase};
     if (!p.fits) fail(pool_reason(p, detail));
     r.pools.push_back(p);
   } else {
     const double gen_peak = gen.memory.weights_bytes + gen_transient + workspace;
-    RlhfPool g{"generation", gen_gpus, r.generation_s, gen_peak, capacity, gen_peak <= capacity};
-    RlhfPool p{"training", train_gpus, r.experience_s + r.training_s, train_peak, capacity, train_peak <= capacity};
+    RlhfPool g{"generation", gen_gpus, r.generation_s, gen_peak, capacity, gen_peak <= capacity, "generation"};
+    RlhfPool p{"training", train_gpus, r.experience_s + r.training_s, train_peak, capacity, train_peak <= capacity, transient_phase};
     if (!g.fits) {
       fail(pool_reason(g, "actor weights " + format_bytes(gen.memory.weights_bytes) + ", KV cache " +
                               format_bytes(gen.memory.kv_cache_bytes) + " for batch " + std::to_string(gen_batch)));
@@ -265,8 +267,11 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
   m.weights_bytes = ta.memory.weights_bytes + tc.memory.weights_bytes + fr.memory.weights_bytes + fw.memory.weights_bytes;
   m.gradients_bytes = ta.memory.gradients_bytes + tc.memory.gradients_bytes;
   m.optimizer_bytes = ta.memory.optimizer_bytes + tc.memory.optimizer_bytes;
-  m.kv_cache_bytes = colocated && transient_phase == "generation" ? gen.memory.kv_cache_bytes : 0.0;
-  m.activations_bytes = transient - m.kv_cache_bytes;
+  if (colocated && transient_phase == "generation") {
+    m.weights_bytes += gen_copy;
+    m.kv_cache_bytes = gen.memory.kv_cache_bytes;
+  }
+  m.activations_bytes = transient - m.kv_cache_bytes - (transient_phase == "generation" ? gen_copy : 0.0);
   m.workspace_bytes = workspace;
   e.rlhf = r;
   return e;

@@ -24,7 +24,8 @@ nlohmann::ordered_json rlhf_json(const analysis::RlhfReport& r) {
                      {"busy_s", finite(p.busy_s, "busy_s")},
                      {"memory_per_device_bytes", finite(p.memory_per_device_bytes, "memory_per_device_bytes")},
                      {"capacity_bytes", finite(p.capacity_bytes, "capacity_bytes")},
-                     {"fits", p.fits}});
+                     {"fits", p.fits},
+                     {"peak_phase", p.peak_phase}});
   }
   return {{"placement", r.placement},
           {"prompts_per_iteration", r.prompts_per_iteration},
@@ -80,7 +81,7 @@ std::string rlhf_table(const analysis::RlhfReport& r) {
   for (const auto& p : r.pools) {
     out << "  pool " << p.name << std::string(p.name.size() < 14 ? 14 - p.name.size() : 1, ' ') << p.gpus << " GPUs, busy "
         << format_seconds(p.busy_s) << ", " << format_bytes(p.memory_per_device_bytes) << " per device of "
-        << format_bytes(p.capacity_bytes) << (p.fits ? " (fits)" : " (DOES NOT FIT)") << "\n";
+        << format_bytes(p.capacity_bytes) << (p.fits ? " (fits)" : " (DOES NOT FIT)") << ", peak in " << p.peak_phase << "\n";
   }
   out << "\n";
   return out.str();

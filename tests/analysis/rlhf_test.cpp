@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -163,6 +164,12 @@ TEST_CASE("rlhf: a large generation batch does not fit beside four models co-loc
   // 256 sequences x 1024 tokens x 128 KiB = 32 GiB of KV plus a gathered bf16 copy of the actor
   // (ZeRO-3 shards the training copy), above the 80 GB of an H100 with the other states.
   CHECK(co.rlhf->pools[0].memory_per_device_bytes > 80e9);
+  CHECK(co.rlhf->pools[0].peak_phase == "generation");
+  CHECK(co.memory.kv_cache_bytes == doctest::Approx(256.0 * 1024.0 * 131072.0).epsilon(1e-9));
+  const double na = workload::count_params(test::zoo_model("llama3_8b")).total;
+  const double nc = workload::count_params(test::zoo_model("gpt2_1_5b")).total;
+  // Trained bf16 weights over the 8 ranks (ZeRO-3), frozen ones whole, and the gathered actor copy.
+  CHECK(co.memory.weights_bytes == doctest::Approx(2.0 * (na + nc) / 8.0 + 2.0 * (na + nc) + 2.0 * na).epsilon(1e-6));
   auto split = big;
   split.push_back({"rlhf.placement", "disaggregated"});
   split.push_back({"rlhf.generation", "{gpus: 4, batch: 256}"});
@@ -191,6 +198,26 @@ TEST_CASE("rlhf: bad input is reported at its place") {
   Diagnostics d4;
   CHECK_FALSE(test::scenario_from_text(kBase, d4, {{"rlhf.prompts_per_iteration", "100"}}).has_value());
   CHECK(d4.all()[0].message.find("must divide") != std::string::npos);
+}
+
+TEST_CASE("rlhf: the shipped scenario's JSON section, and exit 2 on an unknown key") {
+  const auto r = test::run_cli({"analyze", test::source_path("scenarios/rlhf_ppo_llama3_8b_h100.yaml"), "-f", "json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.contains("rlhf"));
+  const auto& x = j["rlhf"];
+  CHECK(x["placement"] == "colocated");
+  CHECK(x["iteration_s"].get<double>() == doctest::Approx(x["phases"]["generation_s"].get<double>() +
+                                                          x["phases"]["experience_s"].get<double>() +
+                                                          x["phases"]["training_s"].get<double>())
+                                              .epsilon(1e-12));
+  CHECK(x["samples_per_s"].get<double>() == doctest::Approx(512.0 / x["iteration_s"].get<double>()).epsilon(1e-12));
+  CHECK(x["pools"].size() == 1);
+  CHECK(j["feasible"] == true);
+  CHECK_FALSE(j.contains("training"));
+  const auto bad = test::run_cli({"analyze", test::source_path("scenarios/rlhf_ppo_llama3_8b_h100.yaml"), "--set", "rlhf.epochs=2"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("unknown key \"epochs\" in rlhf") != std::string::npos);
 }
 
 }  // namespace mlsim
