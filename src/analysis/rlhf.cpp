@@ -95,12 +95,15 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
   } else if (gen_gpus % gen_tp != 0) {
     fail("the generation pool (" + std::to_string(gen_gpus) + " accelerators) is not a whole number of tp = " +
          std::to_string(gen_tp) + " replicas");
+  } else if (par.tp * par.pp * par.dp * par.cp != train_gpus) {
+    fail("training.parallelism covers " + std::to_string(par.tp * par.pp * par.dp * par.cp) + " accelerators (tp x pp x dp x cp), the " +
+         std::string(colocated ? "system" : "training pool (system.count - rlhf.generation.gpus)") + " has " +
+         std::to_string(train_gpus) + ": set training.parallelism.dp to match");
   } else if (train_gpus % (par.tp * par.pp) != 0) {
     fail("the training pool (" + std::to_string(train_gpus) + " accelerators) is not a whole number of tp x pp = " +
          std::to_string(par.tp * par.pp) + " groups");
   }
-  if (!e.feasible) {
-    e.rlhf = r;
+  if (!e.feasible) {   // no layout to price: the rlhf section is absent, the reason says why
     e.binding_wall = "none";
     return e;
   }

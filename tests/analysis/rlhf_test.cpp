@@ -153,6 +153,16 @@ TEST_CASE("rlhf disaggregated: max of the pools plus the actor's weights sent ov
   CHECK(r.weight_sync_s < 4.0 * bytes / 450e9);
 }
 
+TEST_CASE("rlhf disaggregated: a training layout that does not cover the training pool is infeasible, with the fix") {
+  const auto e = test::evaluate_text(kBase, {{"rlhf.placement", "disaggregated"}, {"rlhf.generation", "{gpus: 2}"}});
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason.find("covers 8 accelerators") != std::string::npos);
+  CHECK(e.infeasible_reason.find("has 6") != std::string::npos);
+  const auto bad = test::evaluate_text(kBase, {{"rlhf.placement", "disaggregated"}, {"rlhf.generation", "{gpus: 8}"}});
+  CHECK_FALSE(bad.feasible);
+  CHECK(bad.infeasible_reason.find("leaves no accelerator") != std::string::npos);
+}
+
 TEST_CASE("rlhf: a large generation batch does not fit beside four models co-located, but fits in its own pool") {
   const std::vector<spec::Override> big = {{"rlhf.prompts_per_iteration", "2048"}, {"training.parallelism.zero", "3"}};
   const auto co = test::evaluate_text(kBase, big);
