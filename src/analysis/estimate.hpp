@@ -130,6 +130,31 @@ struct AlgorithmReport {
   double dense_weight_bytes = 0, compressed_weight_bytes = 0;   // the whole model
 };
 
+// RLHF with PPO (analysis/rlhf.hpp): one iteration's phases, placement and memory per pool.
+struct RlhfPool {
+  std::string name;                 // "all" (co-located), "generation", "training"
+  long long gpus = 0;
+  double busy_s = 0;                // the pool's time per iteration
+  double memory_per_device_bytes = 0, capacity_bytes = 0;
+  bool fits = true;
+  std::string peak_phase;           // the phase whose transient sets the peak
+};
+
+struct RlhfReport {
+  std::string placement;            // "colocated" or "disaggregated"
+  long long prompts_per_iteration = 0, prompt_tokens = 0, response_tokens = 0, ppo_epochs = 1;
+  double generation_s = 0, experience_s = 0, training_s = 0, weight_sync_s = 0;
+  double iteration_s = 0;           // co-located: the sum; disaggregated: max of the pools + sync
+  double synchronous_iteration_s = 0;   // every phase one after the other (on-policy, no overlap)
+  double samples_per_s = 0, tokens_per_s = 0;   // prompts and prompt + response tokens per second
+  std::string binding_phase;        // generation, experience, training (co-located); generation_pool, training_pool
+  long long generation_tp = 1, generation_replicas = 1, generation_batch = 1, generation_rounds = 1;
+  long long experience_batch = 1, optimizer_steps = 1;
+  double actor_step_s = 0, critic_step_s = 0;
+  double actor_forward_s = 0, reference_forward_s = 0, reward_forward_s = 0, critic_forward_s = 0;
+  std::vector<RlhfPool> pools;
+};
+
 struct Estimate {
   std::string scenario;
   bool feasible = true;
@@ -146,6 +171,7 @@ struct Estimate {
   std::optional<DataPipelineReport> data_pipeline;
   std::optional<AlgorithmReport> algorithm;
   std::vector<std::string> warnings;
+  std::optional<RlhfReport> rlhf;
 };
 
 }  // namespace mlsim::analysis

@@ -6,6 +6,7 @@
 #include "analysis/disaggregated.hpp"
 #include "analysis/operations.hpp"
 #include "analysis/pricing.hpp"
+#include "analysis/rlhf.hpp"
 #include "analysis/serving.hpp"
 #include "solvers/collectives.hpp"
 #include "solvers/speculative.hpp"
@@ -56,6 +57,7 @@ std::optional<Precision> weight_only_compute_precision(const spec::Scenario& s) 
 }
 
 Estimate Evaluator::evaluate(const spec::Scenario& s, const EvalOptions& options) {
+  if (s.rlhf && s.training) return evaluate_rlhf(s, options);
   if (const auto compute = weight_only_compute_precision(s)) {
     // Weights quantized to a format the accelerator has no tensor-core peak for (fp8 on an A100,
     // fp4 on an H100): engines run them weight-only (vLLM's Marlin kernels), the math at bf16/fp16

@@ -4,6 +4,7 @@
 #include "core/diagnostics.hpp"
 #include "report/operations_json.hpp"
 #include "report/report.hpp"
+#include "report/rlhf_report.hpp"
 
 namespace mlsim::report {
 namespace {
@@ -133,6 +134,7 @@ std::string to_json(const analysis::Estimate& e, int indent) {
   if (e.reliability) j["reliability"] = reliability_json(*e.reliability);
   if (e.data_pipeline) j["data_pipeline"] = data_pipeline_json(*e.data_pipeline);
   if (e.algorithm) j["algorithm"] = algorithm_json(*e.algorithm);
+  if (e.rlhf) j["rlhf"] = rlhf_json(*e.rlhf);
   j["warnings"] = e.warnings;
   return j.dump(indent) + "\n";
 }

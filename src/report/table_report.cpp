@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "report/report.hpp"
+#include "report/rlhf_report.hpp"
 
 namespace mlsim::report {
 namespace {
@@ -25,6 +26,7 @@ std::string to_table(const analysis::Estimate& e) {
   out << "\n";
   if (!e.binding_reason.empty()) out << "  " << e.binding_reason << "\n";
   out << "\n";
+  if (e.rlhf) out << rlhf_table(*e.rlhf);
   if (e.training) {
     const auto& t = *e.training;
     out << "training\n";
@@ -146,6 +148,10 @@ std::string to_csv(const analysis::Estimate& e) {
     if (i.tpot_s) cols.emplace_back("inference.tpot_s", num(*i.tpot_s));
     cols.insert(cols.end(), {{"inference.e2e_s", num(i.e2e_s)}, {"inference.throughput_tokens_per_s", num(i.throughput_tokens_per_s)},
                              {"inference.max_batch", std::to_string(i.max_batch)}});
+  }
+  if (e.rlhf) {
+    const auto rc = rlhf_csv(*e.rlhf);
+    cols.insert(cols.end(), rc.begin(), rc.end());
   }
   if (e.ops) {
     cols.insert(cols.end(), {{"ops.energy_j", num(e.ops->energy_j)}, {"ops.carbon_kg", num(e.ops->carbon_kg)},

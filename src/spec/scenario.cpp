@@ -20,6 +20,7 @@ const std::vector<ReferenceSlot>& reference_slots() {
   static const std::vector<ReferenceSlot> slots = {
       {{"system", "accelerator"}, "accelerator"}, {{"system", "node"}, "node"}, {{"system", "fabric"}, "fabric"},
       {{"system", "site"}, "site"},               {{"software"}, "software"},   {{"model"}, "model"},
+      {{"rlhf", "critic"}, "model"},              {{"rlhf", "reference"}, "model"}, {{"rlhf", "reward"}, "model"},
   };
   return slots;
 }
@@ -460,6 +461,29 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
   if (const Node* alg = r.get("algorithm")) {
     s.algorithm = read_algorithm_spec(*alg, diags);
     if (training == nullptr) diags.error(alg->origin, "algorithm: applies to training runs only (DP-SGD, pruned or quantized weights)");
+  }
+  if (const Node* rl = r.get("rlhf")) {
+    s.rlhf = read_rlhf(*rl, diags);
+    if (training == nullptr) {
+      diags.error(rl->origin, "rlhf: needs a training section (precision, parallelism, micro_batch and the PPO mini-batch "
+                              "as global_batch of the actor and critic)");
+    } else if (s.training && s.model.architecture == Architecture::kCnn) {
+      diags.error(rl->origin, "rlhf: the actor (model) must be a transformer");
+    } else if (s.training) {
+      const long long seq = s.rlhf->prompt_tokens + s.rlhf->response_tokens;
+      const Node* tn = training->find("seq_len");
+      if (s.training->seq_len != seq) {
+        diags.error(tn != nullptr ? tn->origin : training->origin,
+                    "training.seq_len: an RLHF scenario trains on prompt + response, " + std::to_string(seq) + " tokens; got " +
+                        std::to_string(s.training->seq_len));
+      }
+      if (s.rlhf->prompts_per_iteration % s.training->global_batch != 0) {
+        const Node* gb = training->find("global_batch");
+        diags.error(gb != nullptr ? gb->origin : training->origin,
+                    "training.global_batch: the PPO mini-batch (" + std::to_string(s.training->global_batch) +
+                        ") must divide rlhf.prompts_per_iteration (" + std::to_string(s.rlhf->prompts_per_iteration) + ")");
+      }
+    }
   }
   r.finish();
   if (diags.has_errors()) return std::nullopt;

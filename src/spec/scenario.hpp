@@ -11,6 +11,7 @@
 #include "spec/hardware.hpp"
 #include "spec/model.hpp"
 #include "spec/precision.hpp"
+#include "spec/rlhf_spec.hpp"
 #include "spec/serving_spec.hpp"
 #include "spec/tree.hpp"
 #include "spec/zoo.hpp"
@@ -117,6 +118,7 @@ struct Scenario {
   std::optional<OperationsSpec> operations;     // operations:
   std::optional<DataSpec> data;                 // data:
   std::optional<AlgorithmSpec> algorithm;       // algorithm:
+  std::optional<RlhfSpec> rlhf;                 // rlhf: (spec/rlhf_spec.hpp)
   Node tree;                             // the composed tree, with every value's origin
 };
 
