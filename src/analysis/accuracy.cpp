@@ -1104,9 +1104,25 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
       evaluate_point(p, m);
     }
     const bool microbenchmark = p.category == "C_microbenchmark";
+    std::vector<AccuracyPoint> scale;
+    if (microbenchmark) {
+      std::vector<std::string> ignored_notes;
+      std::string why;
+      if (const auto acc = accelerator_of(text_of(at(entry, "hardware.gpu")), ignored_notes, why)) {
+        scale = collective_scale_points(entry, id, file, acc->id, acc->node, zoo_);
+      }
+      for (auto it = scale.begin(); it != scale.end(); ++it) {
+        if (it->id == p.id) {   // the entry itself is a cluster all-reduce the model predicts
+          p = std::move(*it);
+          scale.erase(it);
+          break;
+        }
+      }
+    }
     std::vector<AccuracyPoint> variants;
     if (m.expressible && m.quantity == PublishedMapping::Quantity::kThroughput) variants = length_variants(entry, p, m);
     report.points.push_back(std::move(p));
+    for (auto& v : scale) report.points.push_back(std::move(v));
     for (auto& v : variants) report.points.push_back(std::move(v));
     if (microbenchmark) {
       std::vector<std::string> ignored_notes;

@@ -161,6 +161,12 @@ class AccuracyRunner {
 std::vector<AccuracyPoint> collective_sweep_points(const spec::Node& entry, const std::string& id, const std::string& file,
                                                    const std::string& accelerator, const std::string& node, const spec::Zoo& zoo);
 
+// Points for all-reduce measurements across nodes (a cluster-wide busbw entry, or an entry's
+// two-node figure), predicted by the collective model on the placed ranks; the first may replace the
+// entry's own point (same id).
+std::vector<AccuracyPoint> collective_scale_points(const spec::Node& entry, const std::string& id, const std::string& file,
+                                                   const std::string& accelerator, const std::string& node, const spec::Zoo& zoo);
+
 // The inputs a path stands for: a file is itself; a directory gives every *.yaml/*.yml/*.csv under
 // it except README-like files (sorted). Reports paths that do not exist.
 std::vector<std::string> expand_accuracy_inputs(const std::vector<std::string>& paths, Diagnostics& diags);

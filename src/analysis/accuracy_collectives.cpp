@@ -30,7 +30,100 @@ double sweep_bytes(const std::string& key) {
   return 0.0;
 }
 
+// The scenario text of `count` accelerators in `node` nodes joined by `fabric` ("" for one node).
+std::string system_yaml(const std::string& name, const std::string& accelerator, long long count, const std::string& node,
+                        const std::string& fabric) {
+  return "schema_version: 1\nkind: scenario\nname: \"" + name + "\"\nsystem: {accelerator: " + accelerator +
+         ", count: " + std::to_string(count) + ", node: " + node + (fabric.empty() ? "" : ", fabric: " + fabric) +
+         "}\nmodel: llama3_8b\ninference: {prompt_tokens: 1, output_tokens: 1, batch: 1}\n";
+}
+
+// One all-reduce point: busbw of `bytes` on all `count` ranks of the system, NCCL's pick.
+AccuracyPoint all_reduce_point(const std::string& id, const std::string& file, const Origin& where, const std::string& unit,
+                               double expected_gbps, const std::string& yaml, const std::vector<spec::Override>& overrides,
+                               long long ranks, double bytes, std::vector<std::string> notes, const spec::Zoo& zoo) {
+  AccuracyPoint p;
+  p.id = id;
+  p.source = file;
+  p.where = where;
+  p.category = "C_microbenchmark";
+  p.group = "all-reduce busbw across nodes";
+  p.metric = "allreduce_bus_bandwidth";
+  p.unit = unit;
+  p.compared = "solvers::collective(all_reduce).busbw on the placed ranks / 1e9";
+  p.expected = expected_gbps;
+  p.scenario_yaml = yaml;
+  p.overrides = overrides;
+  p.notes = std::move(notes);
+  Diagnostics local;
+  std::optional<spec::Scenario> s;
+  try {
+    s = spec::load_scenario_text(yaml, file + "#" + id, zoo, overrides, local);
+  } catch (const InputError&) {
+    s.reset();
+  }
+  if (!s) {
+    p.status = PointStatus::kError;
+    p.reason = "the system built for it was rejected";
+    return p;
+  }
+  const system::Cluster cluster = system::Cluster::build(s->system);
+  const solvers::CollectiveCost c = solvers::collective(solvers::Collective::kAllReduce, bytes, cluster.place(ranks, 1));
+  p.predicted = c.busbw / 1e9;
+  p.notes.push_back("message " + format_double(bytes, 6) + " B on " + std::to_string(ranks) + " ranks; algorithm: " +
+                    solvers::algorithm_name(c.algorithm));
+  p.signed_error = (*p.predicted - expected_gbps) / expected_gbps;
+  p.status = PointStatus::kScored;
+  return p;
+}
+
 }  // namespace
+
+std::vector<AccuracyPoint> collective_scale_points(const spec::Node& entry, const std::string& id, const std::string& file,
+                                                   const std::string& accelerator, const std::string& node, const spec::Zoo& zoo) {
+  std::vector<AccuracyPoint> out;
+  const spec::Node* metric = entry.find("metric");
+  const spec::Node* value = entry.find("value");
+  const spec::Node* hw = entry.find("hardware");
+  if (metric == nullptr || value == nullptr || hw == nullptr || node.empty()) return out;
+  if (metric->scalar == "allreduce_bus_bandwidth_multi_node") {
+    // A whole cluster's all-reduce (nccl-tests#283: 1,984 H200s on 248 nodes, 512 MB): the node's
+    // NICs on the fabric; the entry names the NICs (8 per node) but not the fabric.
+    const spec::Node* count = hw->find("count");
+    const spec::Node* unit_node = entry.find("unit");
+    const std::string unit = unit_node != nullptr ? unit_node->scalar : "";
+    if (count == nullptr) return out;
+    const long long n = std::atoll(count->scalar.c_str());
+    double bytes = 0.0;
+    if (const auto at = unit.find(" MB message"); at != std::string::npos) {
+      std::size_t b = at;
+      while (b > 0 && std::isdigit(static_cast<unsigned char>(unit[b - 1])) != 0) --b;
+      bytes = std::stod(unit.substr(b, at - b)) * 1024.0 * 1024.0;
+    }
+    if (n <= 8 || bytes <= 0.0) return out;
+    const std::string fabric = "ib_ndr400_fat_tree";
+    out.push_back(all_reduce_point(id, file, value->origin, unit, std::strtod(value->scalar.c_str(), nullptr),
+                                   system_yaml(id, accelerator, n, node, fabric), {}, n, bytes,
+                                   {"fabric not given: a non-blocking NDR 400 Gb/s fat tree assumed (" + fabric + ")",
+                                    "the typical busbw the source reports (occasionally below 300 GB/s)"},
+                                   zoo));
+    return out;
+  }
+  const spec::Node* also = entry.find("also");
+  const spec::Node* two = also != nullptr ? also->find("two_node_busbw_gbps") : nullptr;
+  const spec::Node* nics = also != nullptr ? also->find("two_node_nics") : nullptr;
+  if (two != nullptr && nics != nullptr && nics->scalar.rfind("4x 200 Gb", 0) == 0) {
+    // nccl-tests#175: two A100 nodes, four 200 Gb/s HDR ports each (not a DGX's eight), up to 4 GB.
+    out.push_back(all_reduce_point(id + "@two_node", file, two->origin, "GB/s busbw (2 nodes of 8, 4 GiB message)",
+                                   std::strtod(two->scalar.c_str(), nullptr),
+                                   system_yaml(id + " two nodes", accelerator, 16, node, "ib_hdr200_fat_tree"),
+                                   {{"system.node.nics.count", "4"}}, 16, 4.0 * 1024.0 * 1024.0 * 1024.0,
+                                   {"two nodes with four 200 Gb/s HDR ports each (the source's), an HDR fat tree",
+                                    "the largest message of the source's sweep (4 GB) taken as 4 GiB"},
+                                   zoo));
+  }
+  return out;
+}
 
 std::vector<AccuracyPoint> collective_sweep_points(const spec::Node& entry, const std::string& id, const std::string& file,
                                                    const std::string& accelerator, const std::string& node, const spec::Zoo& zoo) {

@@ -487,7 +487,7 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     }
   }
   CHECK(got == want);
-  CHECK(variants == 21);   // the TensorRT-LLM entries' also.isl_osl_* lengths
+  CHECK(variants == 22);   // the TensorRT-LLM entries' 21 also.isl_osl_* lengths, the A100 two-node all-reduce
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
   CHECK(per_category["vtrain_multi"] == 109);
   CHECK(per_category["vtrain_single"] == 1440);
@@ -504,7 +504,13 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   for (const auto& p : j["points"]) {
     const std::string id = p["id"];
     if (id == "B-TRTLLM05-TTFT-LLAMA7B-A100-FP16" || id == "B-TRTLLM-L31-8B-H100-TP1-FP8-128-128") CHECK(p["status"] == "scored");
-    if (id.rfind("C-", 0) == 0) CHECK(p["status"] == "not_expressible");
+    // Microbenchmarks are inputs of the model, except the all-reduces across nodes, which the
+    // collective model predicts (nccl-tests#283 at 1,984 H200s; #175's two A100 nodes).
+    if (id == "C-NCCL-AR-1984xH200-ISSUE283" || id == "C-NCCL-AR-A100-1NODE-VS-2NODE@two_node") {
+      CHECK(p["status"] == "scored");
+    } else if (id.rfind("C-", 0) == 0) {
+      CHECK(p["status"] == "not_expressible");
+    }
   }
   // Accuracy, as measured today (docs/accuracy.md), guarded against regressions: vTrain multi-node
   // mean absolute error 7.8% (the issue's target: at most 8%), single-node 7.9% with the held-out
