@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/evaluate.hpp"
+#include "spec/hardware.hpp"
 #include "workload/params.hpp"
 #include "../support.hpp"
 
@@ -73,7 +74,13 @@ TEST_CASE("rlhf co-located: the iteration is generation + experience + training,
   const auto fa = plain(inference_text("llama3_8b", 8, 1024, 1, 2));
   const auto fc = plain(inference_text("gpt2_1_5b", 8, 1024, 1, 2));
   REQUIRE(fa.inference->ttft_s.has_value());
-  CHECK(r.actor_forward_s == doctest::Approx(16.0 * *fa.inference->ttft_s).epsilon(1e-9));
+  // Plus the log-probabilities' vocabulary projection of the other 1,023 tokens of each of the 2
+  // sequences: 2 x 4096 x 128256 x 1023 x 2 FLOPs at the H100's bf16 peak x its GEMM efficiency.
+  const auto h100 = test::zoo_entry("accelerator", "h100_sxm", spec::read_accelerator);
+  const double gemm = h100.peak_at(Precision::kBf16)->si() * h100.efficiency.compute_at[static_cast<std::size_t>(Precision::kBf16)];
+  const double head_s = 2.0 * 4096.0 * 128256.0 * 1023.0 * 2.0 / gemm;
+  CHECK(head_s > 0.002);   // ~2.3 ms at 989 TFLOP/s x 0.93
+  CHECK(r.actor_forward_s == doctest::Approx(16.0 * (*fa.inference->ttft_s + head_s)).epsilon(1e-9));
   CHECK(r.reference_forward_s == doctest::Approx(r.actor_forward_s).epsilon(1e-12));   // reference = actor
   CHECK(r.critic_forward_s == doctest::Approx(16.0 * *fc.inference->ttft_s).epsilon(1e-9));
   CHECK(r.reward_forward_s == doctest::Approx(r.critic_forward_s).epsilon(1e-12));     // reward = critic
