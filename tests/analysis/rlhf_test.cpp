@@ -12,6 +12,7 @@
 #include "analysis/evaluate.hpp"
 #include "spec/hardware.hpp"
 #include "workload/params.hpp"
+#include "core/text.hpp"
 #include "../support.hpp"
 
 namespace mlsim {
@@ -235,6 +236,24 @@ TEST_CASE("rlhf: the shipped scenario's JSON section, and exit 2 on an unknown k
   const auto bad = test::run_cli({"analyze", test::source_path("scenarios/rlhf_ppo_llama3_8b_h100.yaml"), "--set", "rlhf.epochs=2"});
   CHECK(bad.code == 2);
   CHECK(bad.err.find("unknown key \"epochs\" in rlhf") != std::string::npos);
+}
+
+TEST_CASE("rlhf: sweep over the response length moves seq_len with it; the rlhf metrics by name") {
+  const auto r = test::run_cli({"sweep", test::source_path("scenarios/rlhf_ppo_llama3_8b_h100.yaml"), "--set", "training.micro_batch=2",
+                                "--vary", "rlhf.response_tokens=512,2048", "--metrics", "rlhf.iteration_s,rlhf.phases.generation_s"});
+  REQUIRE(r.code == 0);
+  const auto lines = split(r.out, '\n');
+  REQUIRE(lines.size() >= 3);
+  CHECK(lines[0] == "point,rlhf.response_tokens,feasible,binding_wall,rlhf.iteration_s,rlhf.phases.generation_s,infeasible_reason");
+  const auto a = split(lines[1], ','), b = split(lines[2], ',');
+  REQUIRE(a.size() == 7);
+  REQUIRE(b.size() == 7);
+  CHECK(a[2] == "true");
+  CHECK(b[2] == "true");
+  // Four times the response: decode steps x 4 at a longer context, so generation more than 4x.
+  CHECK(std::stod(b[5]) > 4.0 * std::stod(a[5]));
+  CHECK(std::stod(b[4]) > std::stod(a[4]));
+  CHECK(b[3] == "generation");
 }
 
 }  // namespace mlsim
