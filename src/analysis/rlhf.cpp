@@ -31,7 +31,12 @@ spec::Scenario bare(const spec::Scenario& s, const spec::ModelSpec& m, long long
   return r;
 }
 
-spec::Scenario training_of(const spec::Scenario& s, const spec::ModelSpec& m, long long gpus) { return bare(s, m, gpus); }
+// The trained models' steps run on prompt + response tokens (whatever a knob left in seq_len).
+spec::Scenario training_of(const spec::Scenario& s, const spec::ModelSpec& m, long long gpus) {
+  spec::Scenario r = bare(s, m, gpus);
+  r.training->seq_len = s.rlhf->prompt_tokens + s.rlhf->response_tokens;
+  return r;
+}
 
 // A static batch of `batch` sequences per replica of tp x pp accelerators: prompt tokens prefilled,
 // `out` tokens decoded (out = 1: a forward pass over the prompt alone).
