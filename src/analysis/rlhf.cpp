@@ -200,8 +200,13 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
       transient_phase = phase;
     }
   };
-  consider(fa.memory.activations_bytes, "experience (actor)");
-  consider(fr.memory.activations_bytes, "experience (reference)");
+  // The log-probability passes hold every token's logits, in fp32 for the log-softmax
+  // (assumption: the usual upcast before log_softmax), over tp.
+  const auto logits = [&](const spec::ModelSpec& m) {
+    return static_cast<double>(r.experience_batch * seq) * static_cast<double>(m.padded_vocab()) * 4.0 / static_cast<double>(par.tp);
+  };
+  consider(fa.memory.activations_bytes + logits(actor), "experience (actor)");
+  consider(fr.memory.activations_bytes + logits(reference), "experience (reference)");
   consider(fw.memory.activations_bytes, "experience (reward)");
   consider(fc.memory.activations_bytes, "experience (critic)");
   consider(ta.memory.activations_bytes, "actor training");
