@@ -187,6 +187,24 @@ std::vector<Knob> build() {
                         },
                         true));
   }
+  // RLHF (docs/rlhf.md): the generation pool's size (disaggregated), its batch, and the response
+  // length (training.seq_len follows it: prompt + response).
+  t.push_back(integer("rlhf.generation.gpus", 1, 1LL << 30,
+                      [](const Scenario& s) {
+                        return s.rlhf && s.rlhf->placement == "disaggregated" ? std::optional<double>(static_cast<double>(s.rlhf->generation_gpus)) : std::nullopt;
+                      },
+                      [](Scenario& s, double v) { s.rlhf->generation_gpus = whole(v); }));
+  t.push_back(integer("rlhf.generation.batch", 1, 1LL << 30,
+                      [](const Scenario& s) {
+                        return s.rlhf && s.rlhf->generation_batch ? std::optional<double>(static_cast<double>(*s.rlhf->generation_batch)) : std::nullopt;
+                      },
+                      [](Scenario& s, double v) { s.rlhf->generation_batch = whole(v); }));
+  t.push_back(integer("rlhf.response_tokens", 1, 1LL << 24,
+                      [](const Scenario& s) { return s.rlhf ? std::optional<double>(static_cast<double>(s.rlhf->response_tokens)) : std::nullopt; },
+                      [](Scenario& s, double v) {
+                        s.rlhf->response_tokens = whole(v);
+                        if (s.training) s.training->seq_len = s.rlhf->prompt_tokens + s.rlhf->response_tokens;
+                      }));
   return t;
 }
 

@@ -106,6 +106,16 @@ std::vector<Metric> build() {
       return std::nullopt;
     });
   }
+#define MLSIM_RLHF(path, expr, higher) \
+  add("rlhf." path, [](const Estimate& e) -> Opt { return e.rlhf ? Opt(e.rlhf->expr) : std::nullopt; }, higher)
+  MLSIM_RLHF("iteration_s", iteration_s, false);
+  MLSIM_RLHF("synchronous_iteration_s", synchronous_iteration_s, false);
+  MLSIM_RLHF("samples_per_s", samples_per_s, true);
+  MLSIM_RLHF("phases.generation_s", generation_s, false);
+  MLSIM_RLHF("phases.experience_s", experience_s, false);
+  MLSIM_RLHF("phases.training_s", training_s, false);
+  MLSIM_RLHF("phases.weight_sync_s", weight_sync_s, false);
+#undef MLSIM_RLHF
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include "analysis/pricing.hpp"
 #include "core/text.hpp"
 #include "solvers/collectives.hpp"
+#include "solvers/roofline.hpp"
 #include "system/cluster.hpp"
 #include "workload/params.hpp"
 
@@ -30,7 +31,12 @@ spec::Scenario bare(const spec::Scenario& s, const spec::ModelSpec& m, long long
   return r;
 }
 
-spec::Scenario training_of(const spec::Scenario& s, const spec::ModelSpec& m, long long gpus) { return bare(s, m, gpus); }
+// The trained models' steps run on prompt + response tokens (whatever a knob left in seq_len).
+spec::Scenario training_of(const spec::Scenario& s, const spec::ModelSpec& m, long long gpus) {
+  spec::Scenario r = bare(s, m, gpus);
+  r.training->seq_len = s.rlhf->prompt_tokens + s.rlhf->response_tokens;
+  return r;
+}
 
 // A static batch of `batch` sequences per replica of tp x pp accelerators: prompt tokens prefilled,
 // `out` tokens decoded (out = 1: a forward pass over the prompt alone).
@@ -133,20 +139,31 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
   const long long groups = train_gpus / (par.tp * par.pp);
   r.experience_batch = std::min(t.micro_batch, ceil_div(prompts, groups));
   const double passes = static_cast<double>(ceil_div(prompts, groups * r.experience_batch));
-  const auto forward = [&](const spec::ModelSpec& m, const std::string& what, double& time_s) {
+  // The actor's and the reference's passes need the log-probability of every response token: the
+  // vocabulary projection over all seq tokens, where a prefill projects only the last one. The
+  // other seq - 1 tokens' projection, 2·h·V FLOPs each split over tp, runs at the accelerator's
+  // achieved GEMM rate (a large GEMM). The critic and reward end in a scalar value head instead.
+  const solvers::Rates rates = solvers::achieved_rates(s.system.accelerator);
+  const double gemm_rate = rates.gemm[static_cast<std::size_t>(t.precision)];
+  const auto logprob_head_s = [&](const spec::ModelSpec& m) {
+    const double flops = 2.0 * static_cast<double>(m.hidden) * static_cast<double>(m.padded_vocab()) *
+                         static_cast<double>(seq - 1) * static_cast<double>(r.experience_batch) / static_cast<double>(par.tp);
+    return gemm_rate > 0.0 ? flops / gemm_rate : 0.0;
+  };
+  const auto forward = [&](const spec::ModelSpec& m, const std::string& what, double& time_s, bool logprobs) {
     // A prefill of the seq tokens; its one "output" token is never generated, so a model whose
     // context holds exactly seq tokens is not over it.
     spec::ModelSpec fm = m;
     if (seq <= fm.max_seq_len) fm.max_seq_len = std::max(fm.max_seq_len, seq + 1);
     Estimate f = ev.evaluate(inference_of(s, fm, train_gpus, par.tp, par.pp, seq, 1, r.experience_batch), options);
     take(f, what);
-    time_s = passes * (f.inference && f.inference->ttft_s ? *f.inference->ttft_s : 0.0);
+    time_s = passes * ((f.inference && f.inference->ttft_s ? *f.inference->ttft_s : 0.0) + (logprobs ? logprob_head_s(m) : 0.0));
     return f;
   };
-  const Estimate fa = forward(actor, "experience (actor)", r.actor_forward_s);
-  const Estimate fr = forward(reference, "experience (reference)", r.reference_forward_s);
-  const Estimate fw = forward(reward, "experience (reward)", r.reward_forward_s);
-  const Estimate fc = forward(critic, "experience (critic)", r.critic_forward_s);
+  const Estimate fa = forward(actor, "experience (actor)", r.actor_forward_s, true);
+  const Estimate fr = forward(reference, "experience (reference)", r.reference_forward_s, true);
+  const Estimate fw = forward(reward, "experience (reward)", r.reward_forward_s, false);
+  const Estimate fc = forward(critic, "experience (critic)", r.critic_forward_s, false);
   r.experience_s = r.actor_forward_s + r.reference_forward_s + r.reward_forward_s + r.critic_forward_s;
 
   // (c) Training: actor and critic, ppo_epochs x (prompts / global_batch) optimizer steps each.
@@ -183,8 +200,13 @@ Estimate evaluate_rlhf(const spec::Scenario& s, const EvalOptions& options) {
       transient_phase = phase;
     }
   };
-  consider(fa.memory.activations_bytes, "experience (actor)");
-  consider(fr.memory.activations_bytes, "experience (reference)");
+  // The log-probability passes hold every token's logits, in fp32 for the log-softmax
+  // (assumption: the usual upcast before log_softmax), over tp.
+  const auto logits = [&](const spec::ModelSpec& m) {
+    return static_cast<double>(r.experience_batch * seq) * static_cast<double>(m.padded_vocab()) * 4.0 / static_cast<double>(par.tp);
+  };
+  consider(fa.memory.activations_bytes + logits(actor), "experience (actor)");
+  consider(fr.memory.activations_bytes + logits(reference), "experience (reference)");
   consider(fw.memory.activations_bytes, "experience (reward)");
   consider(fc.memory.activations_bytes, "experience (critic)");
   consider(ta.memory.activations_bytes, "actor training");

@@ -59,6 +59,7 @@ double Elasticity::magnitude() const {
 
 std::size_t default_sensitivity_metric(const spec::Scenario& s) {
   std::string err;
+  if (s.rlhf) return *resolve_metric("rlhf.iteration_s", err);
   if (s.training) return *resolve_metric("training.step_time_s", err);
   if (s.model.architecture != spec::Architecture::kCnn) return *resolve_metric("inference.tpot_s", err);
   return *resolve_metric("inference.e2e_s", err);

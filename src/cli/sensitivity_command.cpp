@@ -25,7 +25,7 @@ void add_sensitivity_command(CLI::App& app, Context& ctx) {
   CLI::App* sub = app.add_subcommand("sensitivity", "elasticities d ln M / d ln x of every numeric knob, ranked; --range for Morris screening");
   sub->add_option("scenario", o->scenario, "a scenario file or zoo id")->required();
   sub->add_option("--set", o->sets, "override keys first, as in analyze")->allow_extra_args(false);
-  sub->add_option("--metric", o->metric, "the metric (JSON path or unique leaf; default tpot_s for serving, step_time_s for training)");
+  sub->add_option("--metric", o->metric, "the metric (JSON path or unique leaf; default tpot_s for serving, step_time_s for training, rlhf.iteration_s for RLHF)");
   sub->add_option("--step", o->step, "relative step of real knobs for the differences")->check(CLI::Range(1e-6, 0.5));
   sub->add_option("--range", o->ranges, "KNOB=lo:hi: screen globally (Morris elementary effects) over these ranges; repeatable")
       ->allow_extra_args(false);

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "analysis/evaluate.hpp"
+#include "spec/hardware.hpp"
 #include "workload/params.hpp"
+#include "core/text.hpp"
 #include "../support.hpp"
 
 namespace mlsim {
@@ -73,7 +75,13 @@ TEST_CASE("rlhf co-located: the iteration is generation + experience + training,
   const auto fa = plain(inference_text("llama3_8b", 8, 1024, 1, 2));
   const auto fc = plain(inference_text("gpt2_1_5b", 8, 1024, 1, 2));
   REQUIRE(fa.inference->ttft_s.has_value());
-  CHECK(r.actor_forward_s == doctest::Approx(16.0 * *fa.inference->ttft_s).epsilon(1e-9));
+  // Plus the log-probabilities' vocabulary projection of the other 1,023 tokens of each of the 2
+  // sequences: 2 x 4096 x 128256 x 1023 x 2 FLOPs at the H100's bf16 peak x its GEMM efficiency.
+  const auto h100 = test::zoo_entry("accelerator", "h100_sxm", spec::read_accelerator);
+  const double gemm = h100.peak_at(Precision::kBf16)->si() * h100.efficiency.compute_at[static_cast<std::size_t>(Precision::kBf16)];
+  const double head_s = 2.0 * 4096.0 * 128256.0 * 1023.0 * 2.0 / gemm;
+  CHECK(head_s > 0.002);   // ~2.3 ms at 989 TFLOP/s x 0.93
+  CHECK(r.actor_forward_s == doctest::Approx(16.0 * (*fa.inference->ttft_s + head_s)).epsilon(1e-9));
   CHECK(r.reference_forward_s == doctest::Approx(r.actor_forward_s).epsilon(1e-12));   // reference = actor
   CHECK(r.critic_forward_s == doctest::Approx(16.0 * *fc.inference->ttft_s).epsilon(1e-9));
   CHECK(r.reward_forward_s == doctest::Approx(r.critic_forward_s).epsilon(1e-12));     // reward = critic
@@ -116,7 +124,9 @@ TEST_CASE("rlhf co-located memory: every model's state at once, ZeRO-2 over 8 ra
   const auto fc = plain(inference_text("gpt2_1_5b", 8, 1024, 1, 2));
   const auto ta = plain(training_text("llama3_8b", 8, 2));
   const auto tc = plain(training_text("gpt2_1_5b", 8, 2));
-  const double transient = std::max({gen.memory.kv_cache_bytes + gen.memory.activations_bytes, fa.memory.activations_bytes,
+  // The actor's log-probability pass also holds fp32 logits: 2 x 1024 tokens x 128256 x 4 B.
+  const double transient = std::max({gen.memory.kv_cache_bytes + gen.memory.activations_bytes,
+                                     fa.memory.activations_bytes + 2.0 * 1024.0 * 128256.0 * 4.0,
                                      fc.memory.activations_bytes, ta.memory.activations_bytes, tc.memory.activations_bytes});
   CHECK(transient > 1e9);
   CHECK(e.memory.per_device_bytes == doctest::Approx(states + workspace + transient).epsilon(1e-6));
@@ -228,6 +238,24 @@ TEST_CASE("rlhf: the shipped scenario's JSON section, and exit 2 on an unknown k
   const auto bad = test::run_cli({"analyze", test::source_path("scenarios/rlhf_ppo_llama3_8b_h100.yaml"), "--set", "rlhf.epochs=2"});
   CHECK(bad.code == 2);
   CHECK(bad.err.find("unknown key \"epochs\" in rlhf") != std::string::npos);
+}
+
+TEST_CASE("rlhf: sweep over the response length moves seq_len with it; the rlhf metrics by name") {
+  const auto r = test::run_cli({"sweep", test::source_path("scenarios/rlhf_ppo_llama3_8b_h100.yaml"), "--set", "training.micro_batch=2",
+                                "--vary", "rlhf.response_tokens=512,2048", "--metrics", "rlhf.iteration_s,rlhf.phases.generation_s"});
+  REQUIRE(r.code == 0);
+  const auto lines = split(r.out, '\n');
+  REQUIRE(lines.size() >= 3);
+  CHECK(lines[0] == "point,rlhf.response_tokens,feasible,binding_wall,rlhf.iteration_s,rlhf.phases.generation_s,infeasible_reason");
+  const auto a = split(lines[1], ','), b = split(lines[2], ',');
+  REQUIRE(a.size() == 7);
+  REQUIRE(b.size() == 7);
+  CHECK(a[2] == "true");
+  CHECK(b[2] == "true");
+  // Four times the response: decode steps x 4 at a longer context, so generation more than 4x.
+  CHECK(std::stod(b[5]) > 4.0 * std::stod(a[5]));
+  CHECK(std::stod(b[4]) > std::stod(a[4]));
+  CHECK(b[3] == "generation");
 }
 
 }  // namespace mlsim
