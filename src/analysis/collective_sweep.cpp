@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/text.hpp"
 #include "core/unit_parser.hpp"
 #include "core/units.hpp"
 #include "system/cluster.hpp"
@@ -18,17 +19,6 @@ std::optional<double> parse_size(const std::string& text, std::string& err) {
   return p.value->si;
 }
 
-std::vector<std::string> split_on(const std::string& s, char c) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == c) {
-      out.push_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 constexpr std::size_t kMaxSizes = 200;
 
@@ -37,14 +27,14 @@ constexpr std::size_t kMaxSizes = 200;
 std::optional<std::vector<double>> parse_size_range(const std::string& text, std::string& err) {
   std::vector<double> sizes;
   if (text.find(':') == std::string::npos) {
-    for (const auto& part : split_on(text, ',')) {
+    for (const auto& part : split(text, ',')) {
       const auto v = parse_size(part, err);
       if (!v) return std::nullopt;
       sizes.push_back(*v);
     }
     return sizes;
   }
-  const auto parts = split_on(text, ':');
+  const auto parts = split(text, ':');
   if (parts.size() != 3 || parts[2].size() < 2 || parts[2][0] != '*') {
     err = "sizes \"" + text + "\": expected FROM:TO:*FACTOR, e.g. 1KiB:8GiB:*4";
     return std::nullopt;
