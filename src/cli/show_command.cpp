@@ -88,7 +88,9 @@ void print_calibration(const spec::ZooFile& f, std::ostream& out) {
       return;
     }
     const auto& c = *n.calibrated;
-    out << "calibration: measured on " << c.provenance.device << " (" << c.provenance.date << ") by " << c.provenance.tool
+    out << "calibration: measured on " << (c.provenance.device.empty() ? "an unnamed device" : c.provenance.device)
+        << (c.provenance.driver.empty() ? "" : " (driver " + c.provenance.driver + ")")
+        << (c.provenance.date.empty() ? "" : " on " + c.provenance.date) << " by " << c.provenance.tool
         << "\n  calibrated (collectives of these group sizes use the measured curve):\n";
     for (const auto& k : c.collectives) {
       out << "    " << k.op << " on " << k.ranks << " ranks (" << k.nodes << " node" << (k.nodes > 1 ? "s" : "") << "): "
