@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "../support.hpp"
+#include "system/cluster.hpp"
+#include "solvers/collectives.hpp"
 #include "analysis/accuracy.hpp"
 #include "analysis/evaluate.hpp"
 #include "spec/scenario.hpp"
@@ -312,6 +314,68 @@ TEST_CASE("an offline-throughput entry uses batch max and compares the whole sys
   REQUIRE(s.has_value());
   analysis::Evaluator ev;
   CHECK(*p.predicted == doctest::Approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
+}
+
+TEST_CASE("an offline-throughput entry's other lengths are points of their own, the same scenario at those lengths") {
+  // also.isl_osl_2048_128 of the entry: the 2,048-token prompts with 128-token answers on the same
+  // engine; requests: 4e6 tokens / 2,176 = 1,838 (between 500 and the entry's 30,000).
+  const std::string entry = R"(- id: B-T
+  category: B_inference
+  metric: offline_output_throughput
+  value: 28312
+  unit: output tokens/s
+  also: {isl_osl_2048_128: 3450, isl_osl_bad: 7}
+  hardware: {gpu: H100-SXM5-80GB, count: 1}
+  model: {name: Llama-3.1-8B-Instruct FP8, params_b: 8}
+  workload: {isl: 128, osl: 128, num_requests: 30000}
+  parallel: {tp: 1, precision: fp8}
+  software: TensorRT-LLM
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  REQUIRE(r.points.size() == 2);   // the malformed key is not a length pair
+  const auto& v = point(r, "B-T@2048_128");
+  REQUIRE(v.status == PointStatus::kScored);
+  CHECK(*v.expected == 3450.0);
+  const auto base = point(r, "B-T");
+  Diagnostics d2;
+  const auto s = spec::load_scenario_text(base.scenario_yaml, "t", test::zoo(),
+                                          {{"inference.prompt_tokens", "2048"}, {"inference.output_tokens", "128"},
+                                           {"inference.traffic.requests", "1838"}},
+                                          d2);
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  CHECK(*v.predicted == doctest::Approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
+  CHECK(*v.signed_error == doctest::Approx((*v.predicted - 3450.0) / 3450.0).epsilon(1e-12));
+}
+
+TEST_CASE("a cluster-wide all-reduce entry is predicted by the collective model on its placed ranks") {
+  // 1,984 H200s on 248 nodes, 512 MiB: the solver on the same placed group (an NDR fat tree
+  // assumed) gives the busbw; the node's measured curve is for 8 ranks on one node, so the
+  // nominal model applies (NCCL's tree across 248 nodes).
+  const std::string entry = R"(- id: C-X
+  category: C_microbenchmark
+  metric: allreduce_bus_bandwidth_multi_node
+  value: 350
+  unit: GB/s busbw (typical), 512 MB message
+  hardware: {gpu: H200, count: 1984, nodes: 248}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  REQUIRE(r.points.size() == 1);
+  const auto& p = r.points[0];
+  REQUIRE(p.status == PointStatus::kScored);
+  spec::SystemSpec sys;
+  sys.accelerator = test::zoo_entry("accelerator", "h200_sxm", spec::read_accelerator);
+  sys.node = test::zoo_entry("node", "dgx_h200", spec::read_node);
+  sys.fabric = test::zoo_entry("fabric", "ib_ndr400_fat_tree", spec::read_fabric);
+  sys.count = 1984;
+  const auto c = solvers::collective(solvers::Collective::kAllReduce, 512.0 * 1024 * 1024, system::Cluster::build(sys).place(1984, 1));
+  CHECK(c.algorithm != solvers::Algorithm::kMeasured);
+  CHECK(*p.predicted == doctest::Approx(c.busbw / 1e9).epsilon(1e-12));
+  // Within a few percent of nccl-tests#283's 350 GB/s: 8 NDR NICs per node at 47 GB/s each.
+  CHECK(*p.predicted > 330.0);
+  CHECK(*p.predicted < 380.0);
 }
 
 TEST_CASE("entries that cannot be expressed are listed with their reason") {
