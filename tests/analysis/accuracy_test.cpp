@@ -593,6 +593,10 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   for (const auto& c : j["categories"]) {
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
+    // The published points (docs/accuracy.md: training median 9.9% over 26 points, inference
+    // 14.7% over 32), guarded the same way.
+    if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
+    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.155);
   }
 }
 
