@@ -378,6 +378,38 @@ TEST_CASE("a cluster-wide all-reduce entry is predicted by the collective model 
   CHECK(*p.predicted < 380.0);
 }
 
+TEST_CASE("an 8-GPU all-reduce sweep on a node without a measured curve is scored size by size; the DGX nodes' are inputs") {
+  // The MI300X platform carries no measured curve, so each also.busbw_<size> is a point: nccl-tests
+  // sizes are binary (16MB = 16 MiB), predicted by the solver on the node's 8 placed ranks. A value
+  // that is not a positive number is skipped. On a DGX A100, whose curve is this kind of sweep,
+  // nothing is scored.
+  const std::string mi300x = R"(- id: C-S
+  category: C_microbenchmark
+  metric: allreduce_bus_bandwidth_intra_node
+  value: 300
+  unit: GB/s busbw (8 GB message)
+  also: {busbw_16MB: 150, busbw_1GB: 290, busbw_4MB: n/a}
+  hardware: {gpu: MI300X, count: 8}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(mi300x, d);
+  REQUIRE(r.points.size() == 3);   // the entry (an input) and two sizes
+  CHECK(point(r, "C-S").status == PointStatus::kNotExpressible);
+  const auto& p16 = point(r, "C-S@16MB");
+  REQUIRE(p16.status == PointStatus::kScored);
+  spec::SystemSpec sys;
+  sys.accelerator = test::zoo_entry("accelerator", "mi300x", spec::read_accelerator);
+  sys.node = test::zoo_entry("node", "mi300x_platform", spec::read_node);
+  sys.count = 8;
+  const auto c = solvers::collective(solvers::Collective::kAllReduce, 16.0 * 1024 * 1024, system::Cluster::build(sys).place(8, 1));
+  CHECK(*p16.predicted == doctest::Approx(c.busbw / 1e9).epsilon(1e-12));
+  CHECK(*p16.signed_error == doctest::Approx((c.busbw / 1e9 - 150.0) / 150.0).epsilon(1e-12));
+  std::string a100 = mi300x;
+  a100.replace(a100.find("MI300X"), 6, "A100-SXM4-80GB");
+  Diagnostics d2;
+  CHECK(published(a100, d2).points.size() == 1);
+}
+
 TEST_CASE("entries that cannot be expressed are listed with their reason") {
   const std::string entries = R"(- id: C-HBM
   category: C_microbenchmark
