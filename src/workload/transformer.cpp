@@ -36,10 +36,12 @@ struct Builder {
     if (o.weights == o.activations) return 0.0;
     return kDequantOpsPerWeight * weight_elements * std::ceil(tokens / kDequantTokenTile);
   }
+  // Elementwise work on the hidden states is replicated on every TP rank unless sequence
+  // parallelism splits it (kSequence); `split` kTensor for work on a TP-sharded tensor.
   void elementwise(const char* name, double count, double elements_read, double elements_written, double flops_per_element,
-                   double kernels = 1.0) {
+                   double kernels = 1.0, Operator::Split split = Operator::Split::kSequence) {
     out.push_back({name, o.phase, OpClass::kElementwise, count * o.count, flops_per_element * elements_written,
-                   (elements_read + elements_written) * a, kernels, o.activations, Operator::Split::kSequence});
+                   (elements_read + elements_written) * a, kernels, o.activations, split});
   }
 };
 
@@ -48,7 +50,10 @@ void append_mlp(Builder& b, const char* up, const char* act, const char* down, d
   const bool swiglu = b.m.activation == spec::Activation::kSwiglu;
   // Gate and up projections run as one GEMM (Megatron-LM, vLLM fuse them).
   b.gemm(up, count, tokens, h, swiglu ? 2.0 * width : width, b.w);
-  b.elementwise(act, count, tokens * width * (swiglu ? 2.0 : 1.0), tokens * width, swiglu ? 4.0 : 8.0);
+  // The activation runs on the column-parallel output: each TP rank holds width / tp of it
+  // (Shoeybi et al. 2019, figure 3a), with or without sequence parallelism.
+  b.elementwise(act, count, tokens * width * (swiglu ? 2.0 : 1.0), tokens * width, swiglu ? 4.0 : 8.0, 1.0,
+                Operator::Split::kTensor);
   b.gemm(down, count, tokens, width, h, b.w);
 }
 
