@@ -165,8 +165,10 @@ CollectiveCost finish(Collective op, Algorithm a, double time, double bytes, con
   return c;
 }
 
-constexpr Algorithm kAll[] = {Algorithm::kRing, Algorithm::kTree, Algorithm::kHierarchical,
-                              Algorithm::kNvls, Algorithm::kSharp, Algorithm::kDirect};
+// The algorithms NCCL's tuner chooses among (tuning.cc: ring, tree, CollNet = SHARP, NVLS). The
+// hierarchical (2D) all-reduce is not one of them: it is priced only when asked for by name
+// (collective_with), as a framework that runs it itself (Horovod's hierarchical all-reduce) would.
+constexpr Algorithm kAll[] = {Algorithm::kRing, Algorithm::kTree, Algorithm::kNvls, Algorithm::kSharp, Algorithm::kDirect};
 
 }  // namespace
 
