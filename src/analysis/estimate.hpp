@@ -40,6 +40,9 @@ struct TrainingReport {
   double exposed_tp_s = 0, exposed_dp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
   long long micro_batches = 1;
   long long max_micro_batch = 0;
+  // One transformer layer of one micro-batch on one TP rank, with the collectives it exposes; the
+  // backward includes recomputation (0 for CNNs).
+  double layer_forward_s = 0, layer_backward_s = 0;
   bool samples = false;    // CNNs count images, not tokens
 };
 

@@ -243,6 +243,11 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.host_per_step = r.quantity<Seconds>("host_per_step", "2 ms", Need::kOptional, true).value_or(Seconds(0.0));
   s.kv_memory_fraction = r.number("kv_memory_fraction", Need::kOptional, 0.01, 1.0).value_or(1.0);
   s.sequence_parallel = r.boolean("sequence_parallel");
+  if (const auto ga = r.choice("grad_accumulation", {"fused", "buffer", "autograd"})) {
+    s.grad_accumulation = *ga == "fused"    ? SoftwareSpec::GradAccumulation::kFused
+                          : *ga == "buffer" ? SoftwareSpec::GradAccumulation::kBuffer
+                                            : SoftwareSpec::GradAccumulation::kAutograd;
+  }
   if (const Node* ov = r.get("overlap")) {
     MapReader o(ov, d, "software.overlap");
     s.overlap_dp_grad = o.boolean("dp_grad");

@@ -119,6 +119,12 @@ struct SoftwareSpec {
   // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default
   // (Korthikanti et al. 2022); unset: on whenever tp > 1.
   std::optional<bool> sequence_parallel;
+  // How a micro-batch's weight gradients join the step's gradients: kFused, the weight-gradient GEMM
+  // accumulates into the buffer (Megatron-LM --gradient-accumulation-fusion); kBuffer, a separate add
+  // into a zeroed buffer every micro-batch (Megatron-LM 2021's main_grad); kAutograd, PyTorch's
+  // AccumulateGrad, which adds from the second micro-batch on.
+  enum class GradAccumulation { kFused, kBuffer, kAutograd };
+  GradAccumulation grad_accumulation = GradAccumulation::kAutograd;
 };
 
 // Reads the common header (schema_version, kind, id, name, sources) and checks the kind.

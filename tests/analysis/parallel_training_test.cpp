@@ -318,3 +318,58 @@ TEST_CASE("placement order: TP placed outside DP crosses the nodes, and pays for
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+namespace {
+
+const analysis::OperatorRow& row(const analysis::Estimate& e, const std::string& name, const std::string& phase) {
+  for (const auto& r : e.operators) {
+    if (r.name == name && r.phase == phase) return r;
+  }
+  FAIL("no operator " << name);
+  return e.operators.front();
+}
+
+}  // namespace
+
+TEST_CASE("the MLP activation runs on the column-parallel output: split by TP with or without SP") {
+  // GeLU on s x ffn / t: read and write 2048 x 16384 / t fp16 elements = 134.2 MB / t per layer.
+  const auto one = run(scenario_yaml("{tp: 1, pp: 1, dp: 8}"));
+  const auto tp2 = run(scenario_yaml("{tp: 2, pp: 1, dp: 4, sequence_parallel: false}"));
+  const auto tp2_sp = run(scenario_yaml("{tp: 2, pp: 1, dp: 4, sequence_parallel: true}"));
+  const double full = 2.0 * 2048.0 * 16384.0 * 2.0;
+  CHECK(row(one, "mlp_act", "forward").bytes == doctest::Approx(full).epsilon(1e-12));
+  CHECK(row(tp2, "mlp_act", "forward").bytes == doctest::Approx(full / 2.0).epsilon(1e-12));
+  CHECK(row(tp2_sp, "mlp_act", "forward").bytes == doctest::Approx(full / 2.0).epsilon(1e-12));
+  // The norms on the hidden states stay replicated without SP (2048 x 4096 x 2 B read + written).
+  CHECK(row(tp2, "attn_norm", "forward").bytes == doctest::Approx(2.0 * 2048.0 * 4096.0 * 2.0).epsilon(1e-12));
+  CHECK(row(tp2_sp, "attn_norm", "forward").bytes == doctest::Approx(2048.0 * 4096.0 * 2.0).epsilon(1e-12));
+}
+
+TEST_CASE("gradient accumulation: a separate add per micro-batch unless fused into the weight-gradient GEMM") {
+  // A GPT layer's parameters: 12h^2 + 13h = 201,379,840 for h = 4096 (QKV, projection, MLP weights
+  // and biases, two LayerNorms). Per micro-batch the add reads the fp16 gradient (2 B) and reads
+  // and writes the fp32 buffer (2 x 4 B): 10 B per parameter, 1 / tp of them per rank.
+  const double layer = 12.0 * 4096.0 * 4096.0 + 13.0 * 4096.0;
+  const auto with = [&](const std::string& mode, const std::string& par) {
+    std::string y = scenario_yaml(par);
+    y = replaced(y, "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB}\n", "");
+    y = replaced(y, "recompute: full,", "recompute: full, grad_precision: fp32,");
+    y += "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB, "
+         "grad_accumulation: " + mode + "}\n";
+    return run(y);
+  };
+  // 64 sequences over dp 8 at micro-batch 1: 8 micro-batches per step.
+  const auto buf = with("buffer", "{tp: 1, pp: 1, dp: 8}");
+  CHECK(row(buf, "grad_accumulate", "backward").bytes == doctest::Approx(layer * 10.0).epsilon(1e-12));
+  CHECK(row(buf, "grad_accumulate", "backward").count == doctest::Approx(32.0 * 8.0).epsilon(1e-12));
+  // PyTorch's AccumulateGrad assigns the first micro-batch's gradient: 7 adds in 8 micro-batches.
+  const auto autograd = with("autograd", "{tp: 2, pp: 1, dp: 4}");
+  CHECK(row(autograd, "grad_accumulate", "backward").bytes ==
+        doctest::Approx(layer * 10.0 * (15.0 / 16.0) / 2.0).epsilon(1e-12));   // 16 micro-batches on dp 4
+  const auto fused = with("fused", "{tp: 1, pp: 1, dp: 8}");
+  for (const auto& r : fused.operators) CHECK(r.name != "grad_accumulate");
+  CHECK(fused.training->step_time_s < buf.training->step_time_s);
+}
+
+}  // namespace mlsim
