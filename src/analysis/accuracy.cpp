@@ -139,6 +139,7 @@ struct TrainingCase {
   long long seq_len = 0, global_batch = 1, micro_batch = 1;
   std::string precision = "bf16";
   long long tp = 1, pp = 1, dp = 1, zero = 0;
+  long long virtual_stages = 1;            // > 1: the interleaved 1F1B schedule
   std::optional<bool> sequence_parallel;
   std::optional<bool> overlap_dp_grad;
   std::string recompute = "none";
@@ -164,7 +165,11 @@ std::string training_yaml(const TrainingCase& c) {
     << "  parallelism: {tp: " << c.tp << ", pp: " << c.pp << ", dp: " << c.dp;
   if (c.zero > 0) y << ", zero: " << c.zero;
   if (c.sequence_parallel) y << ", sequence_parallel: " << (*c.sequence_parallel ? "true" : "false");
-  y << ", schedule: 1f1b}\n";
+  if (c.virtual_stages > 1) {
+    y << ", virtual_stages: " << c.virtual_stages << ", schedule: interleaved}\n";
+  } else {
+    y << ", schedule: 1f1b}\n";
+  }
   if (c.overlap_dp_grad) y << "  overlap: {dp_grad: " << (*c.overlap_dp_grad ? "true" : "false") << "}\n";
   y << "  recompute: " << c.recompute << "\n";
   if (c.tokens) y << "  tokens: " << num_text(*c.tokens) << "\n";
@@ -345,6 +350,31 @@ PublishedMapping not_expressible(std::string reason) {
   return m;
 }
 
+// Narayanan et al. 2021's Table 1 as its authors' reproduction script runs each row
+// (NVIDIA/Megatron-LM examples/sc21/run_table_1.sh, commit 79a3bb6): the micro-batch, the layers per
+// virtual pipeline stage (--num-layers-per-virtual-pipeline-stage; 0 = plain 1F1B) and the
+// data-parallel wrapper (DDP=torch: PyTorch DDP, whose bucketed all-reduce overlaps the backward;
+// DDP=local: Megatron's own, which all-reduces after it).
+struct Sc21Row {
+  double params_b;
+  long long micro_batch, layers_per_virtual_stage;
+  bool torch_ddp;
+};
+constexpr Sc21Row kSc21Table1[] = {
+    {1.7, 16, 0, true},   {3.6, 16, 0, true},  {7.5, 16, 0, true},   {18.4, 8, 0, true},  {39.1, 4, 0, false},
+    {76.1, 2, 5, false},  {145.6, 2, 5, false}, {310.1, 1, 3, false}, {529.6, 1, 1, false}, {1008.0, 1, 0, false},
+};
+
+const Sc21Row* sc21_row(const Node& e) {
+  if (!has(lower(text_of(at(e, "source.where"))), "table 1")) return nullptr;
+  const auto params = number_of(at(e, "model.params_b"));
+  if (!params) return nullptr;
+  for (const Sc21Row& r : kSc21Table1) {
+    if (std::abs(r.params_b - *params) < 0.05) return &r;
+  }
+  return nullptr;
+}
+
 PublishedMapping map_training(const Node& e, const std::string& id, const std::string& metric, const spec::Zoo& zoo) {
   PublishedMapping m;
   auto& notes = m.notes;
@@ -493,8 +523,21 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   } else if (c.tp > 1) {
     c.sequence_parallel = false;
   }
-  if (has(lower(text_of(at(e, "parallel.schedule"))), "interleaved") && c.pp > 1) {
+  const Sc21Row* sc21 = narayanan_2021 ? sc21_row(e) : nullptr;
+  if (sc21 != nullptr && sc21->layers_per_virtual_stage > 0 && c.pp > 1 && layers) {
+    c.virtual_stages = *layers / c.pp / sc21->layers_per_virtual_stage;
+    notes.push_back("schedule: interleaved 1F1B, " + std::to_string(sc21->layers_per_virtual_stage) + " layers per virtual stage (" +
+                    std::to_string(c.virtual_stages) + " per GPU), as the authors' examples/sc21/run_table_1.sh runs it");
+  } else if (has(lower(text_of(at(e, "parallel.schedule"))), "interleaved") && c.pp > 1) {
     notes.push_back("schedule: the source's interleaved 1F1B is modelled as plain 1F1B (its virtual stages are not given)");
+  }
+  if (sc21 != nullptr) {
+    c.overlap_dp_grad = sc21->torch_ddp;
+    // Under PyTorch DDP the weight gradients accumulate in autograd's .grad, not in Megatron's
+    // main_grad buffer.
+    if (sc21->torch_ddp) m.overrides.push_back({"software.grad_accumulation", "autograd"});
+    notes.push_back(sc21->torch_ddp ? "data parallelism: PyTorch DDP (DDP=torch in run_table_1.sh), gradient all-reduce overlapped with the backward"
+                                    : "data parallelism: Megatron's local DDP (DDP=local in run_table_1.sh), all-reduce after the backward");
   }
 
   // Batch, precision, recompute.
@@ -510,6 +553,9 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   }
   if (const auto mb = integer_of(at(e, "parallel.micro_batch"))) {
     c.micro_batch = *mb;
+  } else if (sc21 != nullptr) {
+    c.micro_batch = sc21->micro_batch;
+    notes.push_back("micro batch " + std::to_string(c.micro_batch) + ", as the authors' examples/sc21/run_table_1.sh runs this row");
   } else if (c.pp == 1) {
     c.micro_batch = 1;
     m.largest_micro_batch = true;
@@ -667,6 +713,9 @@ PublishedMapping map_published_entry(const Node& entry, const spec::Zoo& zoo) {
   const Node* value = entry.find("value");
   if (value != nullptr && value->is_seq()) return not_expressible("a range (" + text_of(value) + "), not one value");
   if (!number_of(value)) return not_expressible("the value is not a number");
+  if (category == "A_training") {
+    if (auto m = map_korthikanti_entry(id)) return *m;
+  }
   if (category == "A_training" && is_training_metric(metric)) return map_training(entry, id, metric, zoo);
   if (category.rfind("D_", 0) == 0) {
     if (auto m = map_operations_entry(id)) return *m;
@@ -1033,6 +1082,10 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
     case Q::kGpuHoursTimesTdpKwh:
       if (e.ops) v = e.ops->gpu_hours * s->system.accelerator.tdp.si() / 1000.0;
       break;
+    case Q::kLayerMs: v = (e.training->layer_forward_s + e.training->layer_backward_s) * 1e3; break;
+    case Q::kLayerForwardMs: v = e.training->layer_forward_s * 1e3; break;
+    case Q::kLayerBackwardMs: v = e.training->layer_backward_s * 1e3; break;
+    case Q::kHfuPercent: v = e.training->hfu * 100.0; break;
   }
   if (!v || !std::isfinite(*v)) {
     p.status = PointStatus::kError;
@@ -1121,6 +1174,9 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
     }
     std::vector<AccuracyPoint> variants;
     if (m.expressible && m.quantity == PublishedMapping::Quantity::kThroughput) variants = length_variants(entry, p, m);
+    if (m.expressible) {
+      for (auto& v : also_variants(entry, p, m)) variants.push_back(std::move(v));
+    }
     report.points.push_back(std::move(p));
     for (auto& v : scale) report.points.push_back(std::move(v));
     for (auto& v : variants) report.points.push_back(std::move(v));
@@ -1169,6 +1225,36 @@ std::vector<AccuracyPoint> AccuracyRunner::length_variants(const Node& entry, co
     v.overrides.push_back({"inference.output_tokens", std::to_string(outl)});
     v.overrides.push_back({"inference.traffic.requests", std::to_string(n)});
     evaluate_point(v, m);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// The entry's other measurements that its mapping names (PublishedMapping::variants): the same
+// scenario with the variant's keys changed, read through the variant's quantity.
+std::vector<AccuracyPoint> AccuracyRunner::also_variants(const Node& entry, const AccuracyPoint& base, const PublishedMapping& m) {
+  std::vector<AccuracyPoint> out;
+  for (const PublishedMapping::Variant& var : m.variants) {
+    const Node* value = at(entry, "also." + var.also_key);
+    if (value == nullptr || !number_of(value)) continue;
+    AccuracyPoint v;
+    v.id = base.id + "@" + var.also_key;
+    v.source = base.source;
+    v.where = value->origin;
+    v.category = base.category;
+    v.metric = base.metric;
+    v.unit = base.unit;
+    v.expected = number_of(value);
+    v.compared = var.compared;
+    v.scenario_yaml = m.scenario_yaml;
+    v.notes = m.notes;
+    v.notes.push_back(var.note);
+    v.overrides = m.overrides;
+    v.overrides.insert(v.overrides.end(), var.overrides.begin(), var.overrides.end());
+    PublishedMapping vm = m;
+    vm.quantity = var.quantity;
+    vm.compared = var.compared;
+    evaluate_point(v, vm);
     out.push_back(std::move(v));
   }
   return out;

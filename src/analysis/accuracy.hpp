@@ -116,7 +116,10 @@ struct PublishedMapping {
     kStepTimeMs, kHfuTimesPeak, kMfuTimesPeak, kMfuPercent, kTokensPerSPerGpu, kTimeToTrainMinutes, kThroughput, kTtftMs,
     // Operations (analysis/accuracy_ops.cpp): checkpoint TB, failures in the stated wall time,
     // cluster MTBF in hours, GPU-hours including failures, GPU-hours x TDP in kWh.
-    kCheckpointTb, kFailuresInDuration, kClusterMtbfHours, kGpuHours, kGpuHoursTimesTdpKwh
+    kCheckpointTb, kFailuresInDuration, kClusterMtbfHours, kGpuHours, kGpuHoursTimesTdpKwh,
+    // One transformer layer of one micro-batch (training.layer): forward + backward, forward,
+    // backward, in ms; HFU in percent.
+    kLayerMs, kLayerForwardMs, kLayerBackwardMs, kHfuPercent
   };
   Quantity quantity = Quantity::kMfuPercent;
   double peak_tflops = 0;             // for the × peak quantities
@@ -125,10 +128,22 @@ struct PublishedMapping {
   // that fits and divides the per-rank batch, as a practitioner tunes it.
   bool largest_micro_batch = false;
   std::vector<spec::Override> overrides;   // applied to the scenario (e.g. a model key the run changed)
+  // Other measurements of the same entry (its `also` values) that the same scenario expresses with
+  // a few keys changed: each is scored as a point `<id>@<also key>`.
+  struct Variant {
+    std::string also_key;
+    Quantity quantity = Quantity::kMfuPercent;
+    std::string compared;
+    std::vector<spec::Override> overrides;
+    std::string note;
+  };
+  std::vector<Variant> variants;
 };
 PublishedMapping map_published_entry(const spec::Node& entry, const spec::Zoo& zoo);
 // The operations entries (category D_) that a scenario can express, by id; nullopt for the others.
 std::optional<PublishedMapping> map_operations_entry(const std::string& id);
+// Korthikanti et al. 2022's entries (A-KORTH22-*): their configurations are the source's Table 3.
+std::optional<PublishedMapping> map_korthikanti_entry(const std::string& id);
 
 // ---- running --------------------------------------------------------------------------------------
 
@@ -149,6 +164,7 @@ class AccuracyRunner {
   void evaluate_point(AccuracyPoint& p, const PublishedMapping& mapping);
   // The points of an offline-throughput entry's other measured lengths (`also.isl_osl_<in>_<out>`).
   std::vector<AccuracyPoint> length_variants(const spec::Node& entry, const AccuracyPoint& base, const PublishedMapping& m);
+  std::vector<AccuracyPoint> also_variants(const spec::Node& entry, const AccuracyPoint& base, const PublishedMapping& m);
 
  private:
   const spec::Zoo& zoo_;

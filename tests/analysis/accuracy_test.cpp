@@ -517,6 +517,91 @@ TEST_CASE("a Megatron training entry: zoo model by shape, parallelism, fabric ab
   CHECK(m.notes == expected_notes);
 }
 
+TEST_CASE("a Narayanan et al. 2021 Table 1 row runs as the authors' sc21 script runs it") {
+  // examples/sc21/run_table_1.sh, 76B: MBS 2, --num-layers-per-virtual-pipeline-stage 5 (60 layers
+  // over pp 4: 15 per stage, 3 virtual stages), DDP=local; 1.7B: MBS 16, DDP=torch.
+  const std::string entries = R"(- id: A-76
+  category: A_training
+  metric: achieved_tflops_per_gpu_end_to_end
+  value: 140
+  unit: TFLOP/s per GPU
+  hardware: {gpu: A100-SXM4-80GB, system: "NVIDIA Selene, DGX A100 nodes", inter_node: 8x 200 Gb/s HDR InfiniBand per node, fat tree, peak_tflops_bf16_fp16: 312}
+  gpu_count: 1024
+  model: {name: GPT, params_b: 76.1, layers: 60, hidden: 10240, heads: 80, seq_len: 2048, vocab: 51200}
+  parallel: {tp: 8, pp: 4, dp: 32, global_batch_seqs: 1792, recompute: full, precision: fp16 mixed, schedule: interleaved 1F1B}
+  source: {title: "Narayanan et al. 2021, Efficient Large-Scale Language Model Training", where: Table 1 (weak scaling)}
+- id: A-1.7
+  category: A_training
+  metric: achieved_tflops_per_gpu_end_to_end
+  value: 137
+  unit: TFLOP/s per GPU
+  hardware: {gpu: A100-SXM4-80GB, system: "NVIDIA Selene, DGX A100 nodes", inter_node: 8x 200 Gb/s HDR InfiniBand per node, fat tree, peak_tflops_bf16_fp16: 312}
+  gpu_count: 32
+  model: {name: GPT, params_b: 1.7, layers: 24, hidden: 2304, heads: 24, seq_len: 2048, vocab: 51200}
+  parallel: {tp: 1, pp: 1, dp: 32, global_batch_seqs: 512, recompute: full, precision: fp16 mixed}
+  source: {title: "Narayanan et al. 2021, Efficient Large-Scale Language Model Training", where: Table 1 (weak scaling)}
+)";
+  Diagnostics d;
+  const spec::Node root = spec::load_yaml(entries, "pub.yaml", d);
+  REQUIRE(root.is_seq());
+  const auto big = analysis::map_published_entry(root.seq[0], test::zoo());
+  REQUIRE(big.expressible);
+  const spec::Scenario s = load(big.scenario_yaml);
+  CHECK(s.training->micro_batch == 2);
+  CHECK(s.training->parallelism.virtual_stages == 3);
+  CHECK(s.training->parallelism.schedule == "interleaved");
+  CHECK_FALSE(s.training->overlap_dp_grad);   // Megatron's local DDP all-reduces after the backward
+  CHECK(big.overrides.empty());
+  const auto small = analysis::map_published_entry(root.seq[1], test::zoo());
+  REQUIRE(small.expressible);
+  const spec::Scenario s2 = load(small.scenario_yaml);
+  CHECK(s2.training->micro_batch == 16);
+  CHECK(s2.training->parallelism.virtual_stages == 1);
+  CHECK(s2.training->overlap_dp_grad);        // PyTorch DDP overlaps its buckets with the backward
+  REQUIRE(small.overrides.size() == 1);       // and gradients accumulate in autograd's .grad
+  CHECK(small.overrides[0].path == "software.grad_accumulation");
+  CHECK(small.overrides[0].value == "autograd");
+}
+
+TEST_CASE("Korthikanti et al. 2022: Table 4's layer times are points, each the layer of its own recompute and SP setting") {
+  const std::string entry = R"(- id: A-KORTH22-22B-LAYER-TIME
+  category: A_training
+  metric: per_layer_fwd_plus_bwd_time
+  value: 20.3
+  unit: ms per transformer layer
+  also: {baseline_fwd_ms: 7.7, full_recompute_bwd_ms: 19.5}
+  hardware: {gpu: A100-SXM4-80GB, peak_tflops_bf16_fp16: 312}
+  model: {name: GPT 22B, layers: 48, hidden: 6144, heads: 64, seq_len: 2048}
+  parallel: {tp: 8}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  REQUIRE(r.points.size() == 3);
+  const auto evaluate = [&](const analysis::AccuracyPoint& p) {
+    Diagnostics d2;
+    const auto s = spec::load_scenario_text(p.scenario_yaml, "t", test::zoo(), p.overrides, d2);
+    REQUIRE(s.has_value());
+    analysis::Evaluator ev;
+    return *ev.evaluate(*s).training;
+  };
+  const auto& main = point(r, "A-KORTH22-22B-LAYER-TIME");
+  REQUIRE(main.status == PointStatus::kScored);
+  const auto t = evaluate(main);
+  CHECK(*main.predicted == doctest::Approx((t.layer_forward_s + t.layer_backward_s) * 1e3).epsilon(1e-12));
+  const auto& fwd = point(r, "A-KORTH22-22B-LAYER-TIME@baseline_fwd_ms");
+  REQUIRE(fwd.status == PointStatus::kScored);
+  CHECK(*fwd.expected == 7.7);
+  CHECK(*fwd.predicted == doctest::Approx(evaluate(fwd).layer_forward_s * 1e3).epsilon(1e-12));
+  const auto& bwd = point(r, "A-KORTH22-22B-LAYER-TIME@full_recompute_bwd_ms");
+  REQUIRE(bwd.status == PointStatus::kScored);
+  const auto tb = evaluate(bwd);
+  CHECK(*bwd.predicted == doctest::Approx(tb.layer_backward_s * 1e3).epsilon(1e-12));
+  // Full recomputation runs the forward again inside the backward: the backward grows by at least
+  // one forward, the forward is unchanged.
+  CHECK(tb.layer_forward_s == doctest::Approx(evaluate(fwd).layer_forward_s).epsilon(1e-12));
+  CHECK(tb.layer_backward_s > evaluate(fwd).layer_backward_s + 0.99 * tb.layer_forward_s);
+}
+
 TEST_CASE("bad published input: errors with file:line:col, every one at once") {
   Diagnostics d;
   published("- id: A\n  category: A_training\n  metric: m\n  value: 1\n- category: B\n  metric: m\n  value: 2\n"
@@ -583,7 +668,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     }
   }
   CHECK(got == want);
-  CHECK(variants == 22);   // the TensorRT-LLM entries' 21 also.isl_osl_* lengths, the A100 two-node all-reduce
+  // The TensorRT-LLM entries' 21 also.isl_osl_* lengths, the A100 two-node all-reduce, Korthikanti
+  // et al.'s other eight Table 4 layer times and the 1T run's HFU.
+  CHECK(variants == 31);
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
   CHECK(per_category["vtrain_multi"] == 109);
   CHECK(per_category["vtrain_single"] == 1440);
@@ -609,8 +696,8 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     }
   }
   // Accuracy, as measured today (docs/accuracy.md), guarded against regressions: vTrain multi-node
-  // mean absolute error 7.8% (the issue's target: at most 8%), single-node 7.9% with the held-out
-  // (odd-line) half at 7.95%.
+  // mean absolute error 7.9% (the issue's target: at most 8%), single-node 8.1% with the held-out
+  // (odd-line) half at 8.10%.
   double odd_sum = 0.0;
   int odd_n = 0;
   for (const auto& p : j["points"]) {
@@ -625,7 +712,7 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   for (const auto& c : j["categories"]) {
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
-    // The published points (docs/accuracy.md: training median 9.9% over 26 points, inference
+    // The published points (docs/accuracy.md: training median 9.5% over 37 points, inference
     // 14.7% over 32), guarded the same way.
     if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
     if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.155);
