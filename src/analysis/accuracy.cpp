@@ -655,9 +655,15 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   // The serving engine the source names, when the zoo has it (else the default, vLLM).
   const std::string engine = text_of(at(e, "software"));
   const bool trtllm = engine.find("TensorRT-LLM") != std::string::npos || id.rfind("B-TRTLLM", 0) == 0;
+  // Azure's AI-benchmarking-guide runs its end-to-end inference with trtllm-bench of TensorRT-LLM
+  // v0.15.0 (Benchmarks/NVIDIA/LLMBenchmark.py), which its results page does not repeat.
+  const bool azure_trtllm = has(lower(text_of(at(e, "source.title"))), "ai-benchmarking-guide");
   if (trtllm) {
     y << "software: tensorrt_llm\n";
     notes.push_back("software: tensorrt_llm (the source's engine)");
+  } else if (azure_trtllm) {
+    y << "software: tensorrt_llm\n";
+    notes.push_back("software: tensorrt_llm (the guide's Benchmarks/NVIDIA/LLMBenchmark.py runs trtllm-bench of TensorRT-LLM v0.15.0)");
   } else if (engine.find("SGLang") != std::string::npos) {
     y << "software: sglang\n";
   }
@@ -1200,8 +1206,14 @@ std::vector<AccuracyPoint> AccuracyRunner::length_variants(const Node& entry, co
   const auto requests = integer_of(at(entry, "workload.num_requests"));
   if (also == nullptr || !also->is_map() || !requests) return out;
   for (const auto& [key, value] : also->map) {
-    if (key.rfind("isl_osl_", 0) != 0 || !value.is_scalar()) continue;
-    const std::string lengths = key.substr(8);
+    // "isl_osl_<in>_<out>" (TensorRT-LLM's tables) or "isl<in>_osl<out>" (Azure's).
+    std::string lengths;
+    if (key.rfind("isl_osl_", 0) == 0) {
+      lengths = key.substr(8);
+    } else if (key.rfind("isl", 0) == 0 && key.find("_osl") != std::string::npos) {
+      lengths = key.substr(3, key.find("_osl") - 3) + "_" + key.substr(key.find("_osl") + 4);
+    }
+    if (lengths.empty() || !value.is_scalar()) continue;
     const auto sep = lengths.find('_');
     if (sep == std::string::npos) continue;
     const long long in = std::atoll(lengths.substr(0, sep).c_str()), outl = std::atoll(lengths.substr(sep + 1).c_str());

@@ -324,7 +324,7 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
   metric: offline_output_throughput
   value: 28312
   unit: output tokens/s
-  also: {isl_osl_2048_128: 3450, isl_osl_bad: 7}
+  also: {isl_osl_2048_128: 3450, isl_osl_bad: 7, isl128_osl2048: 22710}
   hardware: {gpu: H100-SXM5-80GB, count: 1}
   model: {name: Llama-3.1-8B-Instruct FP8, params_b: 8}
   workload: {isl: 128, osl: 128, num_requests: 30000}
@@ -333,7 +333,8 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
 )";
   Diagnostics d;
   const AccuracyReport r = published(entry, d);
-  REQUIRE(r.points.size() == 2);   // the malformed key is not a length pair
+  REQUIRE(r.points.size() == 3);   // the malformed key is not a length pair; Azure's spelling is
+  CHECK(*point(r, "B-T@128_2048").expected == 22710.0);
   const auto& v = point(r, "B-T@2048_128");
   REQUIRE(v.status == PointStatus::kScored);
   CHECK(*v.expected == 3450.0);
@@ -668,9 +669,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     }
   }
   CHECK(got == want);
-  // The TensorRT-LLM entries' 21 also.isl_osl_* lengths, the A100 two-node all-reduce, Korthikanti
-  // et al.'s other eight Table 4 layer times and the 1T run's HFU.
-  CHECK(variants == 31);
+  // The TensorRT-LLM entries' 21 also.isl_osl_* lengths and Azure's 8 also.isl*_osl* ones, the A100
+  // two-node all-reduce, Korthikanti et al.'s other eight Table 4 layer times and the 1T run's HFU.
+  CHECK(variants == 39);
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
   CHECK(per_category["vtrain_multi"] == 109);
   CHECK(per_category["vtrain_single"] == 1440);
@@ -713,9 +714,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
     // The published points (docs/accuracy.md: training median 9.5% over 37 points, inference
-    // 14.7% over 32), guarded the same way.
+    // 21.3% over 40), guarded the same way.
     if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
-    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.155);
+    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.22);
   }
 }
 
