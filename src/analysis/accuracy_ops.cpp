@@ -85,10 +85,16 @@ std::optional<PublishedMapping> map_operations_entry(const std::string& id) {
                             "{seq_len: 2048, global_batch: 2048, micro_batch: 2, precision: bf16, parallelism: {tp: 4, pp: 12, dp: 8, zero: 1, layers_per_stage: [5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5]}, recompute: full, tokens: 366e9}",
                             ""),
                    384, {"BLOOM's layout: tp 4, pp 12, dp 8, micro-batch 2, global batch 2048, activation checkpointing (Megatron-DeepSpeed tr11 script)",
-                         "70 layers over 12 stages: 5 on the first and last (embedding, head), 6 elsewhere (assumption)",
+                         "70 layers over 12 stages: 5 on the first and last, 6 elsewhere (the script's --pp-partition-method "
+                         "'type:transformer|embedding' counts the embedding and the tied head as one layer each: 72 / 12)",
                          "Jean Zay's nodes as DGX A100 nodes with 4 Omni-Path 100 Gb/s ports (assumption: NVSwitch inside)", rates,
                          "software: megatron_2021 (Megatron-DeepSpeed: fused-softmax attention with ALiBi, no FlashAttention)",
-                         "energy as the paper computes it: GPU-hours x 400 W TDP, no PUE or node overhead"});
+                         "energy as the paper computes it: GPU-hours x 400 W TDP, no PUE or node overhead",
+                         "CUDA_LAUNCH_BLOCKING=1, as the run's script exports it (\"do not remove or the training will hang\"): "
+                         "every kernel's host work and device work add up"});
+    // bigscience-workshop/bigscience train/tr11-176B-ml/tr11-176B-ml.slurm (commit e726b15)
+    // exports CUDA_LAUNCH_BLOCKING=1 for the whole run.
+    m.overrides.push_back({"software.launch_blocking", "true"});
     m.overrides.push_back({"system.node.nics.count", "4"});
     m.overrides.push_back({"system.node.nics.bandwidth", "100 Gb/s"});
     return m;

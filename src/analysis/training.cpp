@@ -323,6 +323,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double refwd = t.recompute == spec::Recompute::kFull ? 1.0 : 0.0;
     // A collective is a kernel too: when the host cannot run ahead, it costs at least its launch.
     const auto launched = [&](double time_s, double kernels) {
+      if (launch.launch_blocking) return time_s + launch.host_per_kernel_s * kernels;
       return launch.host_runs_ahead ? time_s : std::max(time_s, launch.host_per_kernel_s * kernels);
     };
     if (par.tp > 1 && !cnn) {

@@ -16,6 +16,7 @@ solvers::LaunchModel launch_model(const spec::Scenario& s, bool graphs) {
   m.host_per_kernel_s = s.software.host_per_kernel.si();
   m.graph_launch_s = s.software.graph_launch.si();
   m.host_runs_ahead = s.software.host_runs_ahead;
+  m.launch_blocking = s.software.launch_blocking;
   return m;
 }
 

@@ -13,6 +13,8 @@ SequenceTime sequence_time(double gpu_s, double kernels, const LaunchModel& m, d
     t.host_s = kernels * m.host_per_kernel_s;
     // Serialized: the device waits for the host at every kernel that is shorter than its launch.
     if (!m.host_runs_ahead && serial_s > t.gpu_s + t.gaps_s) t.gaps_s = serial_s - t.gpu_s;
+    // Blocking launches: the device also idles through every kernel's host work.
+    if (m.launch_blocking) t.gaps_s = kernels * m.device_gap_s + t.host_s;
   }
   return t;
 }

@@ -16,6 +16,9 @@ struct LaunchModel {
   // small kernels it launches, observed on vTrain's Megatron runs), every kernel costs the longer
   // of its device time and its host time.
   bool host_runs_ahead = true;
+  // CUDA_LAUNCH_BLOCKING=1: every launch returns only when its kernel has finished, so the host's
+  // work and the device's never overlap and a sequence costs the sum of both.
+  bool launch_blocking = false;
 };
 
 struct SequenceTime {

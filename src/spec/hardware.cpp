@@ -237,6 +237,7 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.workspace = r.quantity<Bytes>("workspace", "1 GiB", Need::kRequired, true).value_or(Bytes(0.0));
   s.flash_attention = r.boolean("flash_attention").value_or(true);
   s.host_runs_ahead = r.boolean("host_runs_ahead").value_or(true);
+  s.launch_blocking = r.boolean("launch_blocking").value_or(false);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);
   s.max_sequences = r.integer("max_sequences", Need::kOptional, 1, 1LL << 40);
   s.block_size = r.integer("block_size", Need::kOptional, 1, 1LL << 20);

@@ -107,6 +107,7 @@ struct SoftwareSpec {
   Bytes workspace{0.0};
   bool flash_attention = true;
   bool host_runs_ahead = true;   // false: each kernel costs max(device, host time) (solvers::LaunchModel)
+  bool launch_blocking = false;  // CUDA_LAUNCH_BLOCKING=1: each kernel costs device + host time
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)
   std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
   std::optional<long long> block_size;           // serving: tokens per KV-cache block (paged attention)

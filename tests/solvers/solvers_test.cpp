@@ -53,6 +53,22 @@ TEST_CASE("a host that cannot run ahead: every kernel costs max(device time + ga
   CHECK(solvers::sequence_time(1.01e-3, 3, m, serial).total_s() == doctest::Approx(1.0175e-3).epsilon(1e-9));
 }
 
+TEST_CASE("CUDA_LAUNCH_BLOCKING=1: every kernel costs its device time + gap + host time") {
+  solvers::LaunchModel m;
+  m.device_gap_s = 2.5e-6;
+  m.host_per_kernel_s = 65e-6;
+  m.host_runs_ahead = false;
+  m.launch_blocking = true;
+  // The sequence above (1.01 ms on the device in 3 kernels): 1010 + 3 x (2.5 + 65) us = 1.2125 ms,
+  // more than the 1.1385 ms of a host that merely cannot run ahead.
+  const double serial = solvers::serialized_time(10e-6, 2, m) + solvers::serialized_time(1e-3, 1, m);
+  const auto t = solvers::sequence_time(1.01e-3, 3, m, serial);
+  CHECK(t.total_s() == doctest::Approx(1.2125e-3).epsilon(1e-12));
+  CHECK(t.launch_overhead_s() == doctest::Approx(2.025e-4).epsilon(1e-9));
+  // Host-bound or device-bound makes no difference: 100 tiny kernels of 1 ms in all take 7.75 ms.
+  CHECK(solvers::sequence_time(1e-3, 100, m).total_s() == doctest::Approx(7.75e-3).epsilon(1e-12));
+}
+
 TEST_CASE("CUDA graphs: one graph launch on the host and the graph gap on the device") {
   solvers::LaunchModel m;
   m.device_gap_s = 1.4e-6;   // the caller passes the graph gap
