@@ -710,6 +710,21 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   }
   REQUIRE(odd_n == 720);
   CHECK(odd_sum / odd_n < 0.085);
+  // The operations issue's targets (docs/accuracy.md): energy and GPU-hours within 25% (BLOOM
+  // -24.2%, LLaMA-65B +3.9%), a large run's interruptions within a factor of 1.5 (OPT-175B x0.81).
+  for (const auto& p : j["points"]) {
+    const std::string id = p["id"];
+    if (id == "D-BLOOM-176B-ENERGY-CO2" || id == "D-LLAMA1-65B-GPU-HOURS") {
+      REQUIRE(p["status"] == "scored");
+      CHECK_MESSAGE(std::abs(p["signed_error"].get<double>()) < 0.25, id);
+    }
+    if (id == "D-OPT175B-RESTARTS") {
+      REQUIRE(p["status"] == "scored");
+      const double ratio = p["predicted"].get<double>() / p["expected"].get<double>();
+      CHECK(ratio > 1.0 / 1.5);
+      CHECK(ratio < 1.5);
+    }
+  }
   for (const auto& c : j["categories"]) {
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
