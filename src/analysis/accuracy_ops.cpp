@@ -82,7 +82,8 @@ std::optional<PublishedMapping> map_operations_entry(const std::string& id) {
     PublishedMapping m = mapping(Q::kGpuHoursTimesTdpKwh, "ops.gpu_hours (with failures) x 400 W / 1000", "kWh",
                    scenario("BLOOM-176B on 384 A100s (Jean Zay)", "{accelerator: a100_sxm_80gb, count: 384, node: dgx_a100, fabric: opa100_fat_tree, site: france}",
                             "megatron_2021", kBloom,
-                            "{seq_len: 2048, global_batch: 2048, micro_batch: 2, precision: bf16, parallelism: {tp: 4, pp: 12, dp: 8, zero: 1, layers_per_stage: [5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5]}, recompute: full, tokens: 366e9}",
+                            "{seq_len: 2048, global_batch: 2048, micro_batch: 2, precision: bf16, parallelism: {tp: 4, pp: 12, dp: 8, zero: 1, layers_per_stage: [5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5]}, recompute: full, tokens: 366e9, "
+                            "batch_rampup: {start: 192, increment: 16, samples: 9765625}}",
                             ""),
                    384, {"BLOOM's layout: tp 4, pp 12, dp 8, micro-batch 2, global batch 2048, activation checkpointing (Megatron-DeepSpeed tr11 script)",
                          "70 layers over 12 stages: 5 on the first and last, 6 elsewhere (the script's --pp-partition-method "
@@ -90,6 +91,8 @@ std::optional<PublishedMapping> map_operations_entry(const std::string& id) {
                          "Jean Zay's nodes as DGX A100 nodes with 4 Omni-Path 100 Gb/s ports (assumption: NVSwitch inside)", rates,
                          "software: megatron_2021 (Megatron-DeepSpeed: fused-softmax attention with ALiBi, no FlashAttention)",
                          "energy as the paper computes it: GPU-hours x 400 W TDP, no PUE or node overhead",
+                         "batch ramp-up from 192 by 16 over the first 9,765,625 samples (the script's --rampup-batch-size), at "
+                         "micro-batch 2 throughout (the run used 1 until the batch reached 784)",
                          "CUDA_LAUNCH_BLOCKING=1, as the run's script exports it (\"do not remove or the training will hang\"): "
                          "every kernel's host work and device work add up"});
     // bigscience-workshop/bigscience train/tr11-176B-ml/tr11-176B-ml.slurm (commit e726b15)

@@ -43,6 +43,9 @@ struct TrainingReport {
   // One transformer layer of one micro-batch on one TP rank, with the collectives it exposes; the
   // backward includes recomputation (0 for CNNs).
   double layer_forward_s = 0, layer_backward_s = 0;
+  // The time a batch-size ramp-up adds to time_to_train_s (its steps at the smaller batches are less
+  // efficient); 0 without one.
+  double rampup_s = 0;
   bool samples = false;    // CNNs count images, not tokens
 };
 

@@ -24,6 +24,7 @@ class Evaluator {
  private:
   void evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e);
   void evaluate_inference(const spec::Scenario& s, const EvalOptions& o, Estimate& e);
+  std::vector<std::pair<double, double>> rampup_steps(const spec::Scenario& s);   // (batch, step time)
   // The cluster graph of the last system evaluated: rebuilt only when the system changes, so a
   // sweep over batch or layout resolves the topology once (DESIGN.md).
   const system::Cluster& cluster_for(const spec::SystemSpec& s);

@@ -41,6 +41,11 @@ std::string layout_problem(const spec::Scenario& s) {
     return "global_batch (" + std::to_string(t.global_batch) + ") is not a multiple of micro_batch x dp (" +
            std::to_string(t.micro_batch * p.dp) + ")";
   }
+  if (t.batch_rampup && (t.batch_rampup->start % (t.micro_batch * p.dp) != 0 || t.batch_rampup->increment % (t.micro_batch * p.dp) != 0)) {
+    return "batch_rampup: start (" + std::to_string(t.batch_rampup->start) + ") and increment (" +
+           std::to_string(t.batch_rampup->increment) + ") must be multiples of micro_batch x dp (" +
+           std::to_string(t.micro_batch * p.dp) + "), as every batch of the ramp is";
+  }
   if (m.architecture == spec::Architecture::kCnn) return "";
   if (s.system.node && p.tp > s.system.node->accelerators) {
     return "tp (" + std::to_string(p.tp) + ") is larger than a node (" + std::to_string(s.system.node->accelerators) +
@@ -119,8 +124,51 @@ const system::Cluster& Evaluator::cluster_for(const spec::SystemSpec& s) {
   return *cluster_;
 }
 
+// The step times of a batch-size ramp-up's batches (training.batch_rampup), each the same scenario
+// at that global batch. At most 17 batches are evaluated, evenly spaced (the first and the last
+// included); the others are interpolated linearly in the batch, as a step is linear in its
+// micro-batches once the pipeline is full.
+std::vector<std::pair<double, double>> Evaluator::rampup_steps(const spec::Scenario& s) {
+  const auto& t = *s.training;
+  const auto& r = *t.batch_rampup;
+  const long long n = (t.global_batch - r.start) / r.increment;
+  spec::Scenario sub = s;
+  sub.training->batch_rampup.reset();
+  sub.training->tokens.reset();
+  sub.duration.reset();
+  sub.reliability.reset();
+  sub.operations.reset();
+  std::vector<std::pair<double, double>> sampled;
+  const long long samples = std::min<long long>(n, 17);
+  for (long long i = 0; i < samples; ++i) {
+    const long long k = samples == 1 ? 0 : (i * (n - 1) + (samples - 1) / 2) / (samples - 1);
+    sub.training->global_batch = r.start + k * r.increment;
+    Estimate part;
+    evaluate_training(sub, EvalOptions{false}, part);
+    if (!part.training) return {};
+    sampled.emplace_back(static_cast<double>(sub.training->global_batch), part.training->step_time_s);
+  }
+  std::vector<std::pair<double, double>> steps;
+  for (long long k = 0; k < n; ++k) {
+    const double b = static_cast<double>(r.start + k * r.increment);
+    std::size_t j = 1;
+    while (j + 1 < sampled.size() && sampled[j].first < b) ++j;
+    double step = sampled.front().second;
+    if (sampled.size() > 1) {
+      const auto& [b0, t0] = sampled[j - 1];
+      const auto& [b1, t1] = sampled[j];
+      step = b1 > b0 ? t0 + (t1 - t0) * (b - b0) / (b1 - b0) : t0;
+    }
+    steps.emplace_back(b, step);
+  }
+  return steps;
+}
+
 void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o, Estimate& e) {
   const auto& t = *s.training;
+  // The ramp-up's batches first: evaluating them reuses this evaluator's buffers.
+  std::vector<std::pair<double, double>> ramp;
+  if (t.batch_rampup && t.tokens) ramp = rampup_steps(s);
   const auto& m = s.model;
   const auto& acc = s.system.accelerator;
   const auto& par = t.parallelism;
@@ -632,7 +680,26 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     tr.hfu = tr.hardware_flops_per_step / (tr.step_time_s * peak_total);
     tr.tokens_per_s = tokens_per_step / tr.step_time_s;
   }
-  if (t.tokens && tr.tokens_per_s > 0) tr.time_to_train_s = *t.tokens / tr.tokens_per_s;
+  if (t.tokens && tr.tokens_per_s > 0) {
+    tr.time_to_train_s = *t.tokens / tr.tokens_per_s;
+    if (!ramp.empty()) {
+      // Megatron-LM's ramp (microbatches.py): each batch of the ramp takes an equal share of its
+      // samples; the rest of the run is at the full batch.
+      const double per_sample = cnn ? 1.0 : static_cast<double>(t.seq_len);
+      double left = *t.tokens / per_sample;
+      const double share = t.batch_rampup->samples / static_cast<double>(ramp.size());
+      double time = 0.0, full = 0.0;
+      for (const auto& [batch, step] : ramp) {
+        const double used = std::min(share, left);
+        time += used / batch * step;
+        full += used / static_cast<double>(t.global_batch) * tr.step_time_s;
+        left -= used;
+        if (left <= 0.0) break;
+      }
+      tr.rampup_s = time - full;
+      *tr.time_to_train_s += tr.rampup_s;
+    }
+  }
 
   // Memory of the fuller of the first and last stage, on one TP rank.
   MemoryReport& mem = e.memory;

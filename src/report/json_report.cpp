@@ -74,6 +74,7 @@ std::string to_json(const analysis::Estimate& e, int indent) {
                  {"optimizer_s", finite(t.optimizer_s, "optimizer_s")},
                  {"host_s", finite(t.host_s, "host_s")}}}};
     if (t.time_to_train_s) tj["time_to_train_s"] = finite(*t.time_to_train_s, "time_to_train_s");
+    if (t.rampup_s != 0.0) tj["rampup_s"] = finite(t.rampup_s, "rampup_s");
     if (!t.samples) {
       tj["layer"] = {{"forward_s", finite(t.layer_forward_s, "layer_forward_s")},
                      {"backward_s", finite(t.layer_backward_s, "layer_backward_s")}};

@@ -33,7 +33,11 @@ std::string to_table(const analysis::Estimate& e) {
     out << "  step time          " << format_seconds(t.step_time_s) << "  (" << t.micro_batches << " micro-batches)\n";
     out << "  MFU / HFU          " << pct(t.mfu) << " / " << pct(t.hfu) << "\n";
     out << "  " << pad(t.samples ? "samples/s" : "tokens/s", 19) << format_double(t.tokens_per_s, 5) << "\n";
-    if (t.time_to_train_s) out << "  time to train      " << format_seconds(*t.time_to_train_s) << "\n";
+    if (t.time_to_train_s) {
+      out << "  time to train      " << format_seconds(*t.time_to_train_s);
+      if (t.rampup_s != 0.0) out << "  (of which the batch ramp-up adds " << format_seconds(t.rampup_s) << ")";
+      out << "\n";
+    }
     out << "  breakdown          compute " << format_seconds(t.compute_s) << ", optimizer " << format_seconds(t.optimizer_s)
         << ", host/launch " << format_seconds(t.host_s) << "\n";
     out << "  largest micro-batch that fits  " << t.max_micro_batch << "\n\n";

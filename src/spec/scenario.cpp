@@ -214,6 +214,20 @@ std::optional<TrainingSpec> read_training(const Node& n, const ModelSpec& model,
   if (auto tok = r.number("tokens", Need::kOptional, 1.0)) t.tokens = tok;
   t.moe_capacity_factor = r.number("moe_capacity_factor", Need::kOptional, 1.0, 64.0).value_or(1.0);
   t.offload_optimizer = r.boolean("offload_optimizer").value_or(false);
+  if (const Node* bn = r.get("batch_rampup")) {
+    MapReader br(bn, d, "training.batch_rampup");
+    TrainingSpec::BatchRampup b;
+    b.start = br.integer("start", Need::kRequired, 1, 1LL << 40).value_or(1);
+    b.increment = br.integer("increment", Need::kRequired, 1, 1LL << 40).value_or(1);
+    b.samples = br.number("samples", Need::kRequired, 1.0).value_or(1.0);
+    br.finish();
+    if (br.valid() && (b.start >= t.global_batch || (t.global_batch - b.start) % b.increment != 0)) {
+      d.error(bn->origin, "training.batch_rampup: start (" + std::to_string(b.start) + ") must be below global_batch (" +
+                              std::to_string(t.global_batch) + ") and reach it in whole increments of " + std::to_string(b.increment) +
+                              ", as Megatron-LM's --rampup-batch-size requires");
+    }
+    t.batch_rampup = b;
+  }
   if (const Node* an = r.get("adapter")) {
     if (cnn) d.error(an->origin, "training.adapter: low-rank adapters apply to transformer models, not CNNs");
     MapReader ar(an, d, "training.adapter");

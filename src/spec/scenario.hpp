@@ -69,6 +69,14 @@ struct TrainingSpec {
   Recompute recompute = Recompute::kNone;
   std::optional<double> tokens;  // tokens (or samples) to train on, for the time to train
   std::optional<AdapterSpec> adapter;   // LoRA / QLoRA fine-tuning; empty: every weight trains
+  // Batch-size ramp-up (Megatron-LM --rampup-batch-size <start> <increment> <samples>; GPT-3's
+  // "gradually increase the batch size", Brown et al. 2020): the global batch starts at `start`
+  // sequences and grows by `increment` in equal shares of the first `samples` sequences.
+  struct BatchRampup {
+    long long start = 1, increment = 1;
+    double samples = 0;
+  };
+  std::optional<BatchRampup> batch_rampup;
 };
 
 struct InferencePrecision {

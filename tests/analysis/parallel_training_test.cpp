@@ -373,3 +373,47 @@ TEST_CASE("gradient accumulation: a separate add per micro-batch unless fused in
 }
 
 }  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("batch-size ramp-up: each batch of the ramp takes an equal share of its samples at its own step time") {
+  // 64 sequences of 2048 tokens per step on dp 8 at micro-batch 1 (8 micro-batches); the ramp starts
+  // at 16 and grows by 16: batches 16, 32 and 48, each for 1/3 of the first 960 sequences. 64,000
+  // sequences in all (131,072,000 tokens).
+  const std::string base = scenario_yaml("{tp: 1, pp: 1, dp: 8}");
+  const std::string ramped = replaced(base, "recompute: full,", "recompute: full, tokens: 131072000, "
+                                                                 "batch_rampup: {start: 16, increment: 16, samples: 960},");
+  const auto e = run(ramped);
+  REQUIRE(e.training);
+  REQUIRE(e.training->time_to_train_s);
+  const auto step_at = [&](long long batch) {
+    return run(replaced(base, "global_batch: 64", "global_batch: " + std::to_string(batch))).training->step_time_s;
+  };
+  const double g = 64.0, step_g = e.training->step_time_s;
+  const double ramp = 320.0 / 16.0 * step_at(16) + 320.0 / 32.0 * step_at(32) + 320.0 / 48.0 * step_at(48);
+  const double expected = ramp + (64000.0 - 960.0) / g * step_g;
+  CHECK(*e.training->time_to_train_s == doctest::Approx(expected).epsilon(1e-9));
+  CHECK(e.training->rampup_s == doctest::Approx(ramp - 960.0 / g * step_g).epsilon(1e-9));
+  CHECK(e.training->rampup_s > 0.0);   // smaller batches amortize the optimizer step over fewer sequences
+
+  // 31 batches (8 to 248 by 8 toward 256): 17 are evaluated, the others interpolated; without a
+  // pipeline a step is nearly linear in its micro-batches, so the interpolation is within 0.1%.
+  std::string wide = replaced(base, "global_batch: 64", "global_batch: 256");
+  const auto w = run(replaced(wide, "recompute: full,", "recompute: full, tokens: 131072000, batch_rampup: {start: 8, increment: 8, samples: 3100},"));
+  double sum = 0.0;
+  for (long long b = 8; b < 256; b += 8) sum += 100.0 / static_cast<double>(b) * run(replaced(wide, "global_batch: 256", "global_batch: " + std::to_string(b))).training->step_time_s;
+  CHECK(w.training->rampup_s == doctest::Approx(sum - 3100.0 / 256.0 * w.training->step_time_s).epsilon(1e-3));
+}
+
+TEST_CASE("batch-size ramp-up: a ramp that does not reach the batch in whole increments is an error; one off the micro-batch grid is infeasible") {
+  const std::string base = scenario_yaml("{tp: 1, pp: 1, dp: 8}");
+  Diagnostics d;
+  const auto s = test::scenario_from_text(replaced(base, "recompute: full,", "recompute: full, batch_rampup: {start: 8, increment: 24, samples: 96},"), d);
+  CHECK_FALSE(s.has_value());
+  CHECK(d.format().find("reach it in whole increments of 24") != std::string::npos);
+  const auto e = run(replaced(base, "recompute: full,", "recompute: full, batch_rampup: {start: 4, increment: 4, samples: 96},"));
+  CHECK_FALSE(e.feasible);
+  CHECK(e.infeasible_reason.find("must be multiples of micro_batch x dp (8)") != std::string::npos);
+}
+
+}  // namespace mlsim
