@@ -178,9 +178,15 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
   if (o.include_embedding_and_head) {
     b.elementwise("final_norm", 1.0, T * h, T * h, 4.0);
     const double head_tokens = o.lm_head_all_tokens ? T : s.batch;
-    // The embedding and LM head stay at the activations' precision under weight quantization
-    // (GPTQ/AWQ and vLLM's fp8 leave lm_head unquantized).
-    b.gemm("lm_head", 1.0, head_tokens, h, static_cast<double>(m.padded_vocab()), b.a, false);
+    // The LM head is not quantized: GPTQ/AWQ and vLLM's fp8 leave lm_head in 16 bits, and NVIDIA
+    // ModelOpt's fp8 checkpoints for TensorRT-LLM list it in exclude_modules (hf_quant_config.json).
+    // Below 16-bit activations (W8A8 fp8/int8) it reads bf16 weights and runs at the bf16 rate.
+    const bool low_bit_act = bytes_per_element(o.activations) < 2.0;
+    const Precision head = low_bit_act ? Precision::kBf16 : o.activations;
+    const double hb = bytes_per_element(head);
+    b.gemm("lm_head", 1.0, head_tokens, h, static_cast<double>(m.padded_vocab()), hb, false);
+    out.back().precision = head;
+    out.back().bytes = h * static_cast<double>(m.padded_vocab()) * hb + head_tokens * (h + static_cast<double>(m.padded_vocab())) * hb;
     if (o.lm_head_all_tokens) {
       // Cross-entropy in fp32 over the logits: read logits, write and read fp32 softmax (Megatron).
       const double logits = head_tokens * static_cast<double>(m.padded_vocab());
