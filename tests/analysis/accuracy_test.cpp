@@ -521,27 +521,19 @@ TEST_CASE("a Megatron training entry: zoo model by shape, parallelism, fabric ab
 TEST_CASE("a Narayanan et al. 2021 Table 1 row runs as the authors' sc21 script runs it") {
   // examples/sc21/run_table_1.sh, 76B: MBS 2, --num-layers-per-virtual-pipeline-stage 5 (60 layers
   // over pp 4: 15 per stage, 3 virtual stages), DDP=local; 1.7B: MBS 16, DDP=torch.
-  const std::string entries = R"(- id: A-76
-  category: A_training
-  metric: achieved_tflops_per_gpu_end_to_end
-  value: 140
-  unit: TFLOP/s per GPU
-  hardware: {gpu: A100-SXM4-80GB, system: "NVIDIA Selene, DGX A100 nodes", inter_node: 8x 200 Gb/s HDR InfiniBand per node, fat tree, peak_tflops_bf16_fp16: 312}
-  gpu_count: 1024
-  model: {name: GPT, params_b: 76.1, layers: 60, hidden: 10240, heads: 80, seq_len: 2048, vocab: 51200}
-  parallel: {tp: 8, pp: 4, dp: 32, global_batch_seqs: 1792, recompute: full, precision: fp16 mixed, schedule: interleaved 1F1B}
-  source: {title: "Narayanan et al. 2021, Efficient Large-Scale Language Model Training", where: Table 1 (weak scaling)}
-- id: A-1.7
-  category: A_training
-  metric: achieved_tflops_per_gpu_end_to_end
-  value: 137
-  unit: TFLOP/s per GPU
-  hardware: {gpu: A100-SXM4-80GB, system: "NVIDIA Selene, DGX A100 nodes", inter_node: 8x 200 Gb/s HDR InfiniBand per node, fat tree, peak_tflops_bf16_fp16: 312}
-  gpu_count: 32
-  model: {name: GPT, params_b: 1.7, layers: 24, hidden: 2304, heads: 24, seq_len: 2048, vocab: 51200}
-  parallel: {tp: 1, pp: 1, dp: 32, global_batch_seqs: 512, recompute: full, precision: fp16 mixed}
-  source: {title: "Narayanan et al. 2021, Efficient Large-Scale Language Model Training", where: Table 1 (weak scaling)}
-)";
+  const auto entry = [](const std::string& id, const std::string& gpus, const std::string& model, const std::string& parallel) {
+    return "- id: " + id + "\n  category: A_training\n  metric: achieved_tflops_per_gpu_end_to_end\n  value: 140\n"
+           "  unit: TFLOP/s per GPU\n"
+           "  hardware: {gpu: A100-SXM4-80GB, system: \"NVIDIA Selene, DGX A100 nodes\", inter_node: 8x 200 Gb/s HDR "
+           "InfiniBand per node, fat tree, peak_tflops_bf16_fp16: 312}\n  gpu_count: " + gpus + "\n  model: " + model +
+           "\n  parallel: " + parallel +
+           "\n  source: {title: \"Narayanan et al. 2021, Efficient Large-Scale Language Model Training\", where: Table 1 (weak scaling)}\n";
+  };
+  const std::string entries =
+      entry("A-76", "1024", "{name: GPT, params_b: 76.1, layers: 60, hidden: 10240, heads: 80, seq_len: 2048, vocab: 51200}",
+            "{tp: 8, pp: 4, dp: 32, global_batch_seqs: 1792, recompute: full, precision: fp16 mixed, schedule: interleaved 1F1B}") +
+      entry("A-1.7", "32", "{name: GPT, params_b: 1.7, layers: 24, hidden: 2304, heads: 24, seq_len: 2048, vocab: 51200}",
+            "{tp: 1, pp: 1, dp: 32, global_batch_seqs: 512, recompute: full, precision: fp16 mixed}");
   Diagnostics d;
   const spec::Node root = spec::load_yaml(entries, "pub.yaml", d);
   REQUIRE(root.is_seq());
