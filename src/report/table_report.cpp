@@ -40,6 +40,10 @@ std::string to_table(const analysis::Estimate& e) {
     }
     out << "  breakdown          compute " << format_seconds(t.compute_s) << ", optimizer " << format_seconds(t.optimizer_s)
         << ", host/launch " << format_seconds(t.host_s) << "\n";
+    if (!t.samples && t.layer_forward_s > 0.0) {
+      out << "  one layer          forward " << format_seconds(t.layer_forward_s) << ", backward " << format_seconds(t.layer_backward_s)
+          << "  (one micro-batch, one TP rank)\n";
+    }
     out << "  largest micro-batch that fits  " << t.max_micro_batch << "\n\n";
   }
   if (e.inference) {
