@@ -249,11 +249,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       acc_op.op_class = workload::OpClass::kElementwise;
       acc_op.count = static_cast<double>(stage_model.layers);
       acc_op.flops = per_layer * passes;
-      // Under ZeRO-2/3 (FSDP) each micro-batch's gradients are reduce-scattered first and only this
-      // rank's shard is accumulated.
-      const double shard = par.zero >= 2 ? static_cast<double>(par.dp * par.cp) : 1.0;
-      acc_op.flops /= shard;
-      acc_op.bytes = per_layer * (a + 2.0 * g) * passes / shard;
+      acc_op.bytes = per_layer * (a + 2.0 * g) * passes;
       acc_op.precision = t.precision;
       acc_op.split = workload::Operator::Split::kTensor;
       // The hooks launch one small add per parameter tensor; they are counted as one launch per
