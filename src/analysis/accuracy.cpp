@@ -1196,6 +1196,27 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
   }
 }
 
+// A point `<id>@<suffix>` of an entry's other measurement `value`: the entry's scenario, notes and
+// overrides, to which the caller adds its own.
+namespace {
+AccuracyPoint variant_point(const AccuracyPoint& base, const PublishedMapping& m, const std::string& suffix, const Node& value,
+                            const std::string& compared) {
+  AccuracyPoint v;
+  v.id = base.id + "@" + suffix;
+  v.source = base.source;
+  v.where = value.origin;
+  v.category = base.category;
+  v.metric = base.metric;
+  v.unit = base.unit;
+  v.expected = number_of(&value);
+  v.compared = compared;
+  v.scenario_yaml = m.scenario_yaml;
+  v.notes = m.notes;
+  v.overrides = m.overrides;
+  return v;
+}
+}  // namespace
+
 // The same engine and system at the other input/output lengths the source measured (an offline
 // throughput entry's `also.isl_osl_<in>_<out>`): one point each, the entry's scenario with those
 // lengths. The source does not give their request counts: enough requests for about 4 M tokens
@@ -1219,20 +1240,9 @@ std::vector<AccuracyPoint> AccuracyRunner::length_variants(const Node& entry, co
     const long long in = std::atoll(lengths.substr(0, sep).c_str()), outl = std::atoll(lengths.substr(sep + 1).c_str());
     if (in < 1 || outl < 1) continue;
     const long long n = std::clamp<long long>(static_cast<long long>(4e6 / static_cast<double>(in + outl)), 500, *requests);
-    AccuracyPoint v;
-    v.id = base.id + "@" + lengths;
-    v.source = base.source;
-    v.where = value.origin;
-    v.category = base.category;
-    v.metric = base.metric;
-    v.unit = base.unit;
-    v.expected = number_of(&value);
-    v.compared = m.compared;
-    v.scenario_yaml = m.scenario_yaml;
-    v.notes = m.notes;
+    AccuracyPoint v = variant_point(base, m, lengths, value, m.compared);
     v.notes.push_back("lengths " + std::to_string(in) + " / " + std::to_string(outl) + " from the entry's also." + key + "; " +
                       std::to_string(n) + " requests (the source gives none for it)");
-    v.overrides = m.overrides;
     v.overrides.push_back({"inference.prompt_tokens", std::to_string(in)});
     v.overrides.push_back({"inference.output_tokens", std::to_string(outl)});
     v.overrides.push_back({"inference.traffic.requests", std::to_string(n)});
@@ -1249,19 +1259,8 @@ std::vector<AccuracyPoint> AccuracyRunner::also_variants(const Node& entry, cons
   for (const PublishedMapping::Variant& var : m.variants) {
     const Node* value = at(entry, "also." + var.also_key);
     if (value == nullptr || !number_of(value)) continue;
-    AccuracyPoint v;
-    v.id = base.id + "@" + var.also_key;
-    v.source = base.source;
-    v.where = value->origin;
-    v.category = base.category;
-    v.metric = base.metric;
-    v.unit = base.unit;
-    v.expected = number_of(value);
-    v.compared = var.compared;
-    v.scenario_yaml = m.scenario_yaml;
-    v.notes = m.notes;
+    AccuracyPoint v = variant_point(base, m, var.also_key, *value, var.compared);
     v.notes.push_back(var.note);
-    v.overrides = m.overrides;
     v.overrides.insert(v.overrides.end(), var.overrides.begin(), var.overrides.end());
     PublishedMapping vm = m;
     vm.quantity = var.quantity;

@@ -194,6 +194,12 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const bool flash = s.software.flash_attention;
   if (!cnn) check_context(m, t.seq_len, e);
   const workload::ParamCount params = workload::count_params(m);
+  // The layers' dense parameters (without the embedding, the final norm, the head and the routed
+  // experts) and the routed experts' (all of them, before EP splits them).
+  const double final_norm = cnn ? 0.0 : static_cast<double>(m.norm == spec::NormKind::kLayerNorm ? 2 * m.hidden : m.hidden);
+  const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
+  const double expert_params = m.moe ? moe_layers * static_cast<double>(m.moe->experts) * params.expert : 0.0;
+  const double layer_params = cnn ? 0.0 : params.total - params.embedding - params.lm_head - final_norm - expert_params;
 
   // Operators of one micro-batch: the layers of one stage [0, layers_end), then the embedding and
   // the head [layers_end, size).
@@ -238,11 +244,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const GA ga = s.software.grad_accumulation;
     const double passes = ga == GA::kFused ? 0.0 : ga == GA::kBuffer ? 1.0 : (micro - 1.0) / micro;
     if (passes > 0.0 && !t.adapter) {
-      const double final_norm_params = static_cast<double>(m.norm == spec::NormKind::kLayerNorm ? 2 * m.hidden : m.hidden);
-      const double moe_layers_all = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
-      const double experts_all = m.moe ? moe_layers_all * static_cast<double>(m.moe->experts) * params.expert : 0.0;
-      const double per_layer = (params.total - params.embedding - params.lm_head - final_norm_params - experts_all + experts_all / ep) /
-                               static_cast<double>(m.layers);
+      const double per_layer = (layer_params + expert_params / ep) / static_cast<double>(m.layers);
       workload::Operator acc_op;
       acc_op.name = "grad_accumulate";
       acc_op.phase = workload::Phase::kBackward;
@@ -345,10 +347,6 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   // Parameters of the fuller of the first stage (embedding) and the last (final norm, LM head, and
   // a copy of tied embeddings, as Megatron-LM keeps one on the last stage); routed experts are
   // split over the EP ranks.
-  const double final_norm = cnn ? 0.0 : static_cast<double>(m.norm == spec::NormKind::kLayerNorm ? 2 * m.hidden : m.hidden);
-  const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
-  const double expert_params = m.moe ? moe_layers * static_cast<double>(m.moe->experts) * params.expert : 0.0;
-  const double layer_params = cnn ? 0.0 : params.total - params.embedding - params.lm_head - final_norm - expert_params;
   double params_stage = params.total - expert_params;
   if (!cnn && par.pp > 1) {
     const double first = layer_params / pp + params.embedding;
