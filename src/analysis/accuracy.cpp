@@ -413,6 +413,11 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     c.software = "deepspeed";
     m.overrides.push_back({"software.flash_attention", "false"});
     notes.push_back("software: deepspeed without FlashAttention (the source's ZeRO-3 runs; FlashAttention postdates 2021)");
+    // DeepSpeed's ZeRO-3 of 2021 (v0.3.x partition_parameters.py) gathered into and reduce-scattered
+    // from a list of one tensor per rank; PyTorch's ProcessGroupNCCL serves the list form through a
+    // flat buffer and one copy per rank (later DeepSpeed calls the flat _all_gather_base).
+    m.overrides.push_back({"software.zero_list_collectives", "true"});
+    notes.push_back("software: DeepSpeed 2021's list-form all_gather/reduce_scatter, one copy kernel per rank per collective");
   } else if (has(lower(text_of(at(e, "software"))), "megatron-lm (2021)") || narayanan_2021) {
     c.software = "megatron_2021";
   // fp16 training keeps fp16 gradients unless --accumulate-allreduce-grads-in-fp32 is given

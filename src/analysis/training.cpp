@@ -244,7 +244,11 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const GA ga = s.software.grad_accumulation;
     const double passes = ga == GA::kFused ? 0.0 : ga == GA::kBuffer ? 1.0 : (micro - 1.0) / micro;
     if (passes > 0.0 && !t.adapter) {
-      const double per_layer = (layer_params + expert_params / ep) / static_cast<double>(m.layers);
+      // Reducing in every micro-batch's backward (DeepSpeed ZeRO-2/3) leaves only this rank's shard
+      // of the reduced gradients to accumulate.
+      const bool shard_only = s.software.zero_reduce_per_micro_batch && par.zero >= 2;
+      const double shard = shard_only ? 1.0 / static_cast<double>(par.dp * par.cp) : 1.0;
+      const double per_layer = shard * (layer_params + expert_params / ep) / static_cast<double>(m.layers);
       workload::Operator acc_op;
       acc_op.name = "grad_accumulate";
       acc_op.phase = workload::Phase::kBackward;
@@ -342,7 +346,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   }
 
   // Communication paths: groups placed TP innermost, then CP, EP (inside DP), DP, then PP (DESIGN.md).
-  double tp_fwd_per_layer = 0.0, tp_bwd_per_layer = 0.0, p2p_s = 0.0, dp_sync_s = 0.0, zero3_s = 0.0;
+  double tp_fwd_per_layer = 0.0, tp_bwd_per_layer = 0.0, p2p_s = 0.0, dp_reduce_s = 0.0, dp_update_s = 0.0, zero3_s = 0.0;
+  double zero3_fwd_fraction = 0.5;   // of the ZeRO-3 gathers, the share in the forward step
   double ep_fwd_per_layer = 0.0, ep_bwd_per_layer = 0.0, cp_fwd_per_layer = 0.0, cp_bwd_per_layer = 0.0;
   // Parameters of the fuller of the first stage (embedding) and the last (final norm, LM head, and
   // a copy of tied embeddings, as Megatron-LM keeps one on the last stage); routed experts are
@@ -436,28 +441,54 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const long long dp_cp = par.dp * par.cp;
     // `p_rank`: the parameters this rank holds of the group's weights; `trained`: those with
     // gradients (all of them, or the dense group's adapters under adapter fine-tuning).
+    // ZeRO-3 / FSDP issue one collective per unit of weights: a weight matrix (DeepSpeed ZeRO-3
+    // gathers each module's parameters in its forward hooks and reduce-scatters them one by one:
+    // partition_parameters.py _allgather_param and _reduce_scatter_gradient; tensors under
+    // stage3_param_persistence_threshold, 1e5 elements by default, the biases and norms, stay whole),
+    // a layer (an FSDP unit per block), or the stage's whole weights. Each pays the collective's
+    // latency, and a ring's grows with its ranks.
+    using ZC = spec::SoftwareSpec::ZeroCollectives;
+    const ZC zc = s.software.zero_collectives;
+    const double unit_layers = cnn ? 1.0 : std::max(1.0, layers_per_stage);
+    const double units = par.zero < 3 || zc == ZC::kPerStage ? 1.0
+                         : zc == ZC::kPerLayer               ? unit_layers
+                                                             : unit_layers * std::max(1.0, workload::weight_matrices_per_layer(m));
+    const double zero3_passes = 2.0 + (zc == ZC::kPerMatrix ? refwd : 0.0);
+    zero3_fwd_fraction = 1.0 / zero3_passes;
+    struct Sync {
+      double reduce_s = 0.0;   // the gradients' all-reduce or reduce-scatter
+      double update_s = 0.0;   // ZeRO-1/2: the updated weights' all-gather after the step
+      double gathers_s = 0.0;  // ZeRO-3: the weights' all-gathers of one micro-batch
+    };
     const auto sync = [&](long long ranks, long long stride, double p_rank, double trained) {
-      if (ranks <= 1 || p_rank <= 0.0) return std::pair<double, double>{0.0, 0.0};
+      Sync out;
+      if (ranks <= 1 || p_rank <= 0.0) return out;
       const system::GroupPath path = cluster.place(ranks, stride);
+      // The list form's copies: one kernel per rank, moving the gathered (or scattered) buffer once.
+      const double list_copies_s = s.software.zero_list_collectives ? static_cast<double>(ranks) * launch.device_gap_s : 0.0;
+      const auto split = [&](solvers::Collective c, double bytes) {
+        const double copy_bytes = s.software.zero_list_collectives ? 2.0 * bytes / units : 0.0;
+        const double copy_s = list_copies_s + (copy_bytes > 0.0 ? copy_bytes / rates.memory_bandwidth : 0.0);
+        return units * (solvers::collective(c, bytes / units, path).time_s + copy_s);
+      };
       // Adapters train in fp32: their gradients and updated weights are 4 B each.
       const double grad_bytes = adapter ? trained * kAdapterBytes : trained * g;
       const double update_bytes = adapter ? trained * kAdapterBytes : trained * a;
-      double t_sync = 0.0;
-      if (grad_bytes <= 0.0) {
-        t_sync = 0.0;
-      } else if (par.zero == 0) {
-        t_sync = solvers::collective(solvers::Collective::kAllReduce, grad_bytes, path).time_s;
-      } else {
+      if (grad_bytes > 0.0 && par.zero == 0) {
+        out.reduce_s = solvers::collective(solvers::Collective::kAllReduce, grad_bytes, path).time_s;
+      } else if (grad_bytes > 0.0) {
         // ZeRO-1/2: reduce-scatter the gradients, all-gather the updated weights (Rajbhandari et al.
         // 2020). ZeRO-3 / FSDP keep only their shard after the step: the weights are gathered again
         // by the next forward (the gathers below), so the step ends with the reduce-scatter alone
         // (ZeRO paper section 7.2.2: 3Ψ of traffic per step, 1.5x data parallelism's 2Ψ).
-        t_sync = solvers::collective(solvers::Collective::kReduceScatter, grad_bytes, path).time_s;
-        if (par.zero < 3) t_sync += solvers::collective(solvers::Collective::kAllGather, update_bytes, path).time_s;
+        out.reduce_s = split(solvers::Collective::kReduceScatter, grad_bytes);
+        if (par.zero < 3) out.update_s = solvers::collective(solvers::Collective::kAllGather, update_bytes, path).time_s;
       }
-      // ZeRO-3 / FSDP gathers the weights again for the forward and the backward of every micro-batch.
-      const double gathers = par.zero == 3 ? 2.0 * solvers::collective(solvers::Collective::kAllGather, p_rank * a, path).time_s : 0.0;
-      return std::pair<double, double>{t_sync, gathers};
+      // ZeRO-3 / FSDP gathers the weights again for the forward and the backward of every micro-batch;
+      // DeepSpeed's forward hooks gather them once more for a recomputed forward (FSDP unshards a
+      // unit before its backward and recomputes with those weights).
+      if (par.zero == 3) out.gathers_s = zero3_passes * split(solvers::Collective::kAllGather, p_rank * a);
+      return out;
     };
     // With CP right inside DP (the default order) the dp x cp ranks are one contiguous group;
     // otherwise the gradients reduce over DP alone at its stride (and the CP ranks' copies over CP
@@ -468,8 +499,9 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const auto dense_sync = sync(sync_ranks, sync_stride, copies * dense_rank, adapter ? adapter_rank : copies * dense_rank);
     const auto expert_sync = sync(sync_ranks / std::max<long long>(1, par.ep), sync_stride * par.ep, copies * expert_rank,
                                   adapter ? 0.0 : copies * expert_rank);
-    dp_sync_s = dense_sync.first + expert_sync.first;
-    zero3_s = dense_sync.second + expert_sync.second;
+    dp_reduce_s = dense_sync.reduce_s + expert_sync.reduce_s;
+    dp_update_s = dense_sync.update_s + expert_sync.update_s;
+    zero3_s = dense_sync.gathers_s + expert_sync.gathers_s;
   }
 
   // The pipeline as a task graph (solvers/pipeline): each model chunk's forward and backward per
@@ -513,8 +545,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double layers_c = chunk_layers[static_cast<std::size_t>(c)];
     const double zero3_share = zero3_s * (cnn ? 1.0 : layers_c / std::max(1.0, static_cast<double>(m.layers) / pp));
     solvers::ChunkCost& cc = pin.chunks[static_cast<std::size_t>(c)];
-    cc.forward_s = step_time(f) + (tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer) * layers_c + 0.5 * zero3_share;
-    cc.backward_s = step_time(b) + (tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer) * layers_c + 0.5 * zero3_share;
+    cc.forward_s = step_time(f) + (tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer) * layers_c + zero3_fwd_fraction * zero3_share;
+    cc.backward_s = step_time(b) + (tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer) * layers_c + (1.0 - zero3_fwd_fraction) * zero3_share;
     cc.weight_grad_s = std::min(w, cc.backward_s);
   }
   if (!cnn && !par.layers_per_stage.empty() && std::llround(stage_layers_total) != m.layers && e.feasible) {
@@ -544,9 +576,9 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double one = 1.0 / stage_layers;
     const double zero3_layer = zero3_s / std::max(1.0, static_cast<double>(m.layers) / pp);
     tr.layer_forward_s = step_time(layer_phase.forward.scaled(one)) + tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer +
-                         0.5 * zero3_layer;
+                         zero3_fwd_fraction * zero3_layer;
     tr.layer_backward_s = step_time(layer_phase.backward.scaled(one)) + tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer +
-                          0.5 * zero3_layer;
+                          (1.0 - zero3_fwd_fraction) * zero3_layer;
   }
   const solvers::PipelineResult pipe = solvers::solve_pipeline(pin);
   const double pipeline_s = pipe.makespan_s;
@@ -569,7 +601,14 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       if (ti) backward_s += ti->time_s() * ops_[i].count;
     }
   }
-  tr.exposed_dp_s = t.overlap_dp_grad ? std::max(0.0, dp_sync_s - backward_s) : dp_sync_s;
+  if (s.software.zero_reduce_per_micro_batch && par.zero >= 2) {
+    // DeepSpeed ZeRO-2/3 reduce-scatter in every micro-batch's backward; the updated weights'
+    // gather (ZeRO-2) follows the step.
+    tr.exposed_dp_s = micro * (t.overlap_dp_grad ? std::max(0.0, dp_reduce_s - backward_s) : dp_reduce_s) + dp_update_s;
+  } else {
+    const double dp_sync_s = dp_reduce_s + dp_update_s;
+    tr.exposed_dp_s = t.overlap_dp_grad ? std::max(0.0, dp_sync_s - backward_s) : dp_sync_s;
+  }
   // ZeRO-3's weight gathers sit in every micro-batch's stage time above; report them with DP.
   const double zero3_exposed_s = zero3_s * micro;
 

@@ -249,6 +249,15 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
                           : *ga == "buffer" ? SoftwareSpec::GradAccumulation::kBuffer
                                             : SoftwareSpec::GradAccumulation::kAutograd;
   }
+  if (const auto zc = r.choice("zero_collectives", {"per_matrix", "per_layer", "per_stage"})) {
+    s.zero_collectives = *zc == "per_matrix" ? SoftwareSpec::ZeroCollectives::kPerMatrix
+                         : *zc == "per_layer"   ? SoftwareSpec::ZeroCollectives::kPerLayer
+                                                : SoftwareSpec::ZeroCollectives::kPerStage;
+  }
+  if (const auto zr = r.choice("zero_grad_reduce", {"per_step", "per_micro_batch"})) {
+    s.zero_reduce_per_micro_batch = *zr == "per_micro_batch";
+  }
+  s.zero_list_collectives = r.boolean("zero_list_collectives").value_or(false);
   if (const Node* ov = r.get("overlap")) {
     MapReader o(ov, d, "software.overlap");
     s.overlap_dp_grad = o.boolean("dp_grad");

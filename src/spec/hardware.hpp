@@ -126,6 +126,19 @@ struct SoftwareSpec {
   // AccumulateGrad, which adds from the second micro-batch on.
   enum class GradAccumulation { kFused, kBuffer, kAutograd };
   GradAccumulation grad_accumulation = GradAccumulation::kAutograd;
+  // How ZeRO-3 / FSDP splits its weight all-gathers and gradient reduce-scatters into collectives:
+  // one per weight matrix (DeepSpeed ZeRO-3's module hooks), one per layer (an FSDP unit per block,
+  // the default), or one for the stage's whole weights.
+  enum class ZeroCollectives { kPerMatrix, kPerLayer, kPerStage };
+  ZeroCollectives zero_collectives = ZeroCollectives::kPerLayer;
+  // Whether ZeRO-2/3 reduce-scatter the gradients once per step, after the last micro-batch
+  // (no_sync, as PyTorch FSDP under Composer and Megatron do), or in every micro-batch's backward
+  // and accumulate the shard (DeepSpeed's ZeRO-2/3 backward hooks).
+  bool zero_reduce_per_micro_batch = false;
+  // Whether those ZeRO collectives go through torch.distributed's list form (all_gather into and
+  // reduce_scatter from one tensor per rank), for which PyTorch's ProcessGroupNCCL copies each
+  // rank's slice out of (or into) a flat buffer: one copy kernel per rank per collective.
+  bool zero_list_collectives = false;
 };
 
 // Reads the common header (schema_version, kind, id, name, sources) and checks the kind.

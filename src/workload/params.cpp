@@ -79,4 +79,16 @@ ParamCount count_params(const spec::ModelSpec& m) {
   return p;
 }
 
+double weight_matrices_per_layer(const spec::ModelSpec& m) {
+  if (m.architecture == spec::Architecture::kCnn || m.layers <= 0) return 0.0;
+  // MLA: q down and up (or one q projection), kv down, kv up, output.
+  const double attention = m.mla ? (m.mla->q_lora_rank > 0 ? 5.0 : 4.0) : 2.0;
+  const double dense = attention + 2.0;
+  if (!m.moe) return dense;
+  const double experts = static_cast<double>(m.moe->experts + m.moe->shared_experts);
+  const double moe = attention + 1.0 + 2.0 * experts;
+  const double layers = static_cast<double>(m.layers), dense_layers = static_cast<double>(m.moe->dense_layers);
+  return (dense_layers * dense + (layers - dense_layers) * moe) / layers;
+}
+
 }  // namespace mlsim::workload

@@ -19,6 +19,12 @@ struct ParamCount {
 
 ParamCount count_params(const spec::ModelSpec& m);
 
+// Weight matrices in one transformer layer (averaged over dense and MoE layers), as Megatron-LM
+// lays a block out: fused QKV and output projections (MLA: its down, up and output projections),
+// a fused gate/up and a down MLP matrix, a router and each expert's two on MoE layers. A framework
+// that gathers weights matrix by matrix (DeepSpeed ZeRO-3) issues this many collectives per layer.
+double weight_matrices_per_layer(const spec::ModelSpec& m);
+
 // Attention dimensions of a model: query/key head size, value head size (MLA differs).
 struct AttentionDims {
   double q_heads = 0, kv_heads = 0, qk_dim = 0, v_dim = 0;

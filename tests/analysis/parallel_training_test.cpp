@@ -92,8 +92,13 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   // gradients and an all-gather of the updated weights, ZeRO-3 with the reduce-scatter alone, and
   // gathers the weights for forward and backward of every micro-batch instead. That extra time is
   // the whole step difference and shows in exposed DP time.
-  const auto e1 = run(scenario_yaml("{dp: 8, zero: 1}"));
-  const auto e3 = run(scenario_yaml("{dp: 8, zero: 3}"));
+  // One collective for the stage's whole weights (zero_collectives: per_stage), as the ZeRO paper
+  // counts the traffic.
+  const auto stage_wide = [](std::string yaml) {
+    return replaced(std::move(yaml), "workspace: 0 GiB}", "workspace: 0 GiB, zero_collectives: per_stage}");
+  };
+  const auto e1 = run(stage_wide(scenario_yaml("{dp: 8, zero: 1}")));
+  const auto e3 = run(stage_wide(scenario_yaml("{dp: 8, zero: 3}")));
   REQUIRE(e1.training.has_value());
   REQUIRE(e3.training.has_value());
   const double extra = e3.training->exposed_dp_s - e1.training->exposed_dp_s;
@@ -105,7 +110,7 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   // more than ZeRO-1, and each further micro-batch adds two.
   const std::string serial = ", overlap: {dp_grad: false}";
   const auto exposed = [&](int zero, int micro_batches) {
-    const auto e = run(replaced(scenario_yaml("{dp: 8, zero: " + std::to_string(zero) + "}", serial), "global_batch: 64",
+    const auto e = run(replaced(stage_wide(scenario_yaml("{dp: 8, zero: " + std::to_string(zero) + "}", serial)), "global_batch: 64",
                                 "global_batch: " + std::to_string(8 * micro_batches)));
     REQUIRE(e.training.has_value());
     REQUIRE(e.training->micro_batches == micro_batches);
@@ -115,6 +120,66 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   CHECK(all_gather > 0.0);
   CHECK(exposed(3, 2) - exposed(3, 1) == doctest::Approx(2.0 * all_gather).epsilon(1e-9));
   CHECK(exposed(1, 2) == doctest::Approx(exposed(1, 1)).epsilon(1e-12));
+}
+
+TEST_CASE("ZeRO-3's collectives per layer and per weight matrix; DeepSpeed's list form copies per rank") {
+  // dp = 8 in one DGX A100, one micro-batch, full recomputation, no overlap. ZeRO-3 gathers the
+  // fp16 weights (2P bytes) for forward and backward and reduce-scatters the fp32 gradients (4P)
+  // once. Split into n collectives of 1/n of the bytes each: per_layer, n = 32 layers; per_matrix,
+  // n = 32 x 4 (QKV, output, MLP up and down), and DeepSpeed's forward hooks gather a third time
+  // for the recomputed forward.
+  const std::string layout = "{dp: 8, zero: 3}";
+  const std::string serial = ", overlap: {dp_grad: false}";
+  const auto with = [&](const std::string& keys) {
+    return replaced(replaced(scenario_yaml(layout, serial), "workspace: 0 GiB}", "workspace: 0 GiB" + keys + "}"),
+                    "global_batch: 64", "global_batch: 8");
+  };
+  Diagnostics d;
+  const auto s = test::scenario_from_text(with(""), d);
+  REQUIRE(s.has_value());
+  const double P = workload::count_params(s->model).total;
+  CHECK(workload::weight_matrices_per_layer(s->model) == 4.0);
+  const auto cluster = system::Cluster::build(s->system);
+  const auto path = cluster.place(8, 1);
+  const auto split = [&](solvers::Collective c, double bytes, double n) { return n * solvers::collective(c, bytes / n, path).time_s; };
+  const auto exposed = [&](const std::string& keys) {
+    const auto e = run(with(keys));
+    REQUIRE(e.training.has_value());
+    REQUIRE(e.training->micro_batches == 1);
+    return e.training->exposed_dp_s;
+  };
+  using solvers::Collective;
+  CHECK(exposed("") == doctest::Approx(2.0 * split(Collective::kAllGather, 2.0 * P, 32.0) +
+                                       split(Collective::kReduceScatter, 4.0 * P, 32.0)).epsilon(1e-9));
+  const double per_matrix = 3.0 * split(Collective::kAllGather, 2.0 * P, 128.0) + split(Collective::kReduceScatter, 4.0 * P, 128.0);
+  CHECK(exposed(", zero_collectives: per_matrix") == doctest::Approx(per_matrix).epsilon(1e-9));
+  // More, smaller collectives pay the latency more often.
+  CHECK(exposed(", zero_collectives: per_matrix") > exposed(", zero_collectives: per_stage"));
+  // The list form: each of the 3 x 128 gathers and 128 reduce-scatters adds 8 copy kernels (one per
+  // rank, 2.5 us apart on an A100: its device_gap) that move the buffer once (read and write).
+  const double bw = s->system.accelerator.memory_bandwidth.si() * s->system.accelerator.efficiency.memory;
+  const double copies = 4.0 * 128.0 * 8.0 * 2.5e-6 + (3.0 * 2.0 * (2.0 * P) + 2.0 * (4.0 * P)) / bw;
+  CHECK(exposed(", zero_collectives: per_matrix, zero_list_collectives: true") == doctest::Approx(per_matrix + copies).epsilon(1e-9));
+}
+
+TEST_CASE("ZeRO-2/3 reducing in every micro-batch (DeepSpeed) exposes one reduce-scatter per micro-batch") {
+  // dp = 8, ZeRO-2, no overlap, 4 micro-batches: the step reduce-scatters the fp32 gradients 4 times
+  // and all-gathers the updated fp16 weights once; reducing once per step does each once.
+  Diagnostics d;
+  const std::string yaml = replaced(scenario_yaml("{dp: 8, zero: 2}", ", overlap: {dp_grad: false}"), "global_batch: 64", "global_batch: 32");
+  const auto s = test::scenario_from_text(yaml, d);
+  REQUIRE(s.has_value());
+  const double P = workload::count_params(s->model).total;
+  const auto path = system::Cluster::build(s->system).place(8, 1);
+  const double rs = solvers::collective(solvers::Collective::kReduceScatter, 4.0 * P, path).time_s;
+  const double ag = solvers::collective(solvers::Collective::kAllGather, 2.0 * P, path).time_s;
+  const auto once = run(yaml);
+  const auto every = run(replaced(yaml, "workspace: 0 GiB}", "workspace: 0 GiB, zero_grad_reduce: per_micro_batch}"));
+  REQUIRE(once.training.has_value());
+  REQUIRE(every.training.has_value());
+  REQUIRE(every.training->micro_batches == 4);
+  CHECK(once.training->exposed_dp_s == doctest::Approx(rs + ag).epsilon(1e-9));
+  CHECK(every.training->exposed_dp_s == doctest::Approx(4.0 * rs + ag).epsilon(1e-9));
 }
 
 TEST_CASE("overlap defaults come from the software entry; the scenario's training.overlap wins") {
