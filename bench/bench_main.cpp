@@ -180,7 +180,7 @@ void scheduler_benchmark() {
   o.mean = 128;
   p.max = o.max = 8192;
   const auto reqs = mlsim::solvers::generate_requests(100000, mlsim::solvers::Arrival::kPoisson, 200.0, p, o, 1);
-  const auto step = [](long long /*seqs*/, long long tokens) {
+  const auto step = [](long long /*seqs*/, long long tokens, long long /*decodes*/) {
     return 20e-6 + std::max(16e9 / 3e12, static_cast<double>(tokens) * 16e9 / 800e12);
   };
   std::vector<double> times;

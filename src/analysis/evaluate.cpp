@@ -1,6 +1,7 @@
 #include "analysis/evaluate.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <cmath>
 
 #include "analysis/disaggregated.hpp"
@@ -358,12 +359,35 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
       const double ctx = prompt + out / 2.0;
       const auto launch_eager = launch_model(s, false), launch_graphs = launch_model(s, inf.cuda_graphs);
       workload::OperatorList step_ops;
-      const solvers::StepCost cost = [&](long long seqs, long long tokens) {
+      workload::OperatorList attention_ops;
+      const solvers::StepCost cost = [&](long long seqs, long long tokens, long long decodes) {
         step_ops.clear();
         const double n = static_cast<double>(seqs), q = static_cast<double>(tokens) / n;
         workload::PassOptions so = po;
         so.phase = q > 1.0 ? workload::Phase::kPrefill : workload::Phase::kDecode;
         workload::append_transformer_pass(m, {n, q, q > 1.0 ? 0.0 : ctx}, so, step_ops);
+        const long long nd = std::clamp<long long>(decodes, 0, seqs);
+        const long long prefill_tokens = tokens - nd;
+        if (q > 1.0 && prefill_tokens > 0) {
+          // A prefill step, or a mixed one: the matrices see every token at once (priced above),
+          // but the attention is per request: each decoding request reads its whole KV cache for
+          // one query, and each prefilling request attends its chunk to its cached prefix (on average
+          // half of the prompt before the chunk) and to itself.
+          std::erase_if(step_ops, [](const workload::Operator& op) { return std::string_view(op.name).starts_with("attention"); });
+          const auto add_attention = [&](const workload::PassShape& shape, workload::Phase phase) {
+            attention_ops.clear();
+            workload::PassOptions ao = po;
+            ao.phase = phase;
+            workload::append_transformer_pass(m, shape, ao, attention_ops);
+            for (const auto& op : attention_ops) {
+              if (std::string_view(op.name).starts_with("attention")) step_ops.push_back(op);
+            }
+          };
+          if (nd > 0) add_attention({static_cast<double>(nd), 1.0, ctx}, workload::Phase::kDecode);
+          const double np = static_cast<double>(std::max<long long>(1, seqs - nd));
+          const double chunk = static_cast<double>(prefill_tokens) / np;
+          add_attention({np, chunk, std::max(0.0, (prompt - chunk) / 2.0)}, workload::Phase::kPrefill);
+        }
         if (par.tp > 1 || par.ep > 1) shard_for_serving(step_ops, 0, step_ops.size(), m, tp, ep, n * q, wp, act);
         const Priced p = price_ops(step_ops, 0, step_ops.size(), rates, nullptr);
         const auto st = solvers::sequence_time(p.gpu_s + step_comm(n * q), p.kernels + comm_kernels,

@@ -134,6 +134,7 @@ void evaluate_traffic(const spec::Scenario& s, const solvers::StepCost& cost, do
   c.chunked_prefill = t && t->chunked_prefill ? *t->chunked_prefill : s.software.max_batched_tokens.has_value();
   c.block_tokens = s.software.block_size.value_or(16);
   c.prefix_hit = t ? t->prefix_cache_hit : 0.0;
+  c.reserve_full_sequence = s.software.reserve_full_sequence;
   if (t && t->kv_offload) {
     const auto& acc = s.system.accelerator;
     if (!acc.host_link_bandwidth) {

@@ -45,16 +45,20 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return requests[a].arrival_s < requests[b].arrival_s; });
   std::vector<bool> started(requests.size(), false), first_token(requests.size(), false);
   std::unordered_map<std::uint64_t, double> memo;
-  const auto step_cost = [&](long long seqs, long long tokens) {
-    const std::uint64_t key = (static_cast<std::uint64_t>(seqs) << 32U) | static_cast<std::uint64_t>(tokens);
+  const auto step_cost = [&](long long seqs, long long tokens, long long decodes) {
+    // 21 bits each for the sequences and decodes (up to ~2M), 22 for the tokens (~4M).
+    const std::uint64_t key = (static_cast<std::uint64_t>(seqs) << 43U) | (static_cast<std::uint64_t>(decodes) << 22U) |
+                              static_cast<std::uint64_t>(tokens);
     const auto it = memo.find(key);
     if (it != memo.end()) return it->second;
-    const double v = cost(seqs, tokens);
+    const double v = cost(seqs, tokens, decodes);
     memo.emplace(key, v);
     return v;
   };
   const long long block = std::max<long long>(1, c.block_tokens);
   long long free_blocks = c.kv_blocks;
+  long long reserved_blocks = 0;   // reserve_full_sequence: the running requests' whole sequences
+  const auto full_blocks = [&](std::size_t id) { return blocks_for(requests[id].prompt + requests[id].output, block); };
   long long host_tokens = 0;   // KV tokens now in host memory (swapped out)
   std::deque<Live> waiting;
   std::vector<Live> running;
@@ -124,13 +128,15 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
       long long want = l.to_prefill == 0 ? 1 : (c.chunked_prefill ? std::min(l.to_prefill, budget) : l.to_prefill);
       if (want > budget && !(tokens == 0 && !c.chunked_prefill)) break;
       const long long need = blocks_for(l.cached + want, block) - l.blocks;
-      if (need > free_blocks) {
-        if (running.empty() && blocks_for(requests[l.id].prompt + requests[l.id].output, block) > c.kv_blocks) {
+      const bool unreserved = c.reserve_full_sequence && reserved_blocks + full_blocks(l.id) > c.kv_blocks;
+      if (need > free_blocks || unreserved) {
+        if (running.empty() && full_blocks(l.id) > c.kv_blocks) {
           r.stalled = true;
           return r;
         }
         break;
       }
+      if (c.reserve_full_sequence) reserved_blocks += full_blocks(l.id);
       free_blocks -= need;
       l.blocks += need;
       l.chunk = want;
@@ -151,8 +157,11 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
       running.push_back(l);
       waiting.pop_front();
     }
-    long long seqs = 0;
-    for (const Live& l : running) seqs += l.chunk > 0 ? 1 : 0;
+    long long seqs = 0, decodes = 0;
+    for (const Live& l : running) {
+      seqs += l.chunk > 0 ? 1 : 0;
+      decodes += l.chunk > 0 && l.to_prefill == 0 ? 1 : 0;
+    }
     if (seqs == 0) {
       t += swap_s;
       if (next < order.size()) {
@@ -162,7 +171,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
       r.stalled = true;   // nothing can run and nothing will arrive
       return r;
     }
-    t += step_cost(seqs, tokens) + swap_s;
+    t += step_cost(seqs, tokens, decodes) + swap_s;
     ++r.steps;
     batch_sum += static_cast<double>(seqs);
     // Tokens produced at the end of the step: a decode, or a prefill whose last chunk ran.
@@ -193,6 +202,7 @@ SimulationResult simulate_scheduler(const std::vector<Request>& requests, const 
         out.e2e_s = t - q.arrival_s;
         out.tpot_s = q.output > 1 ? (out.e2e_s - out.ttft_s) / static_cast<double>(q.output - 1) : 0.0;
         free_blocks += l.blocks;
+        if (c.reserve_full_sequence) reserved_blocks -= full_blocks(l.id);
         r.output_tokens += q.output;
         r.prompt_tokens += q.prompt;
         ++done;

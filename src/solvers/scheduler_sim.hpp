@@ -3,7 +3,8 @@
 // decode one token and prompts are prefilled in chunks within a token budget (chunked prefill,
 // Agrawal et al. 2024 "Sarathi-Serve"); the KV cache is paged in blocks and, when a decode needs a
 // block and none is free, the most recently admitted request is preempted and later recomputed
-// (vLLM's recompute preemption); a prefix-cache hit rate skips that share of each prompt's
+// (vLLM's recompute preemption), unless every request reserves its whole sequence's blocks when it
+// starts (TensorRT-LLM's default); a prefix-cache hit rate skips that share of each prompt's
 // prefill. A step's time comes from `StepCost` (the roofline price of one forward pass), memoized
 // per (sequences, tokens) so a run of 100,000 requests prices only the distinct step shapes.
 #pragma once
@@ -22,6 +23,11 @@ struct SchedulerConfig {
   long long block_tokens = 16;            // KV-cache block size (tokens)
   long long kv_blocks = 1LL << 40;        // blocks that fit in the memory left for the cache
   double prefix_hit = 0.0;                // share of each prompt already in the prefix cache
+  // TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler: a request starts only when the blocks of
+  // its whole sequence (prompt + output) can be reserved beside the running requests' reservations,
+  // so none is ever preempted. Off: blocks are taken as needed and a decode that finds none free
+  // preempts (vLLM; TensorRT-LLM's MAX_UTILIZATION).
+  bool reserve_full_sequence = false;
   // KV offload (vLLM's swap preemption, Kwon et al. 2023 section 4.5): a preempted request's KV
   // blocks go to host memory instead of being dropped; they come back when it resumes. Both copies
   // take bytes / host_bandwidth (kv_onload_s), charged to the step that preempts and to the step
@@ -31,8 +37,11 @@ struct SchedulerConfig {
   double host_bandwidth = 0.0;            // B/s, each direction
 };
 
-// Seconds of one forward step that runs `sequences` requests on `tokens` new tokens in total.
-using StepCost = std::function<double(long long sequences, long long tokens)>;
+// Seconds of one forward step that runs `sequences` requests on `tokens` new tokens in total, of
+// which `decodes` requests decode one token each and the others prefill the remaining tokens (a
+// mixed step's attention reads every decoding request's KV cache, while its matrices see all the
+// tokens at once).
+using StepCost = std::function<double(long long sequences, long long tokens, long long decodes)>;
 
 struct RequestTimes {
   double wait_s = 0.0;   // arrival to first scheduled

@@ -14,15 +14,16 @@ double wait_quantile(double mean_wait_s, double rho, double p) {
 namespace {
 
 long long round_ll(double v) { return std::max<long long>(1, std::llround(v)); }
+long long decoding(double n) { return std::max<long long>(0, std::llround(n)); }   // requests decoding beside the prefills
 
 // The mean step with n running requests when `prompts` prompts start per step: below one per step,
 // a share `prompts` of the steps carries a whole prefill beside the decodes and the rest are pure
 // decode steps (what the scheduler does at light load); above, every step carries them all.
 double mean_step(double n, double prompts, double p_eff, const StepCost& cost) {
   if (prompts <= 1.0) {
-    return prompts * cost(round_ll(n + 1.0), round_ll(n + p_eff)) + (1.0 - prompts) * cost(round_ll(n), round_ll(n));
+    return prompts * cost(round_ll(n + 1.0), round_ll(n + p_eff), decoding(n)) + (1.0 - prompts) * cost(round_ll(n), round_ll(n), round_ll(n));
   }
-  return cost(round_ll(n + prompts), round_ll(n + prompts * p_eff));
+  return cost(round_ll(n + prompts), round_ll(n + prompts * p_eff), decoding(n));
 }
 
 }  // namespace
@@ -61,7 +62,7 @@ SteadyState steady_state(double rate, double prompt, double output, double arriv
   const double room = std::max(1.0, static_cast<double>(c.max_batched_tokens) - n);
   const double chunks = c.chunked_prefill ? std::ceil(p_eff / room) : 1.0;
   const double chunk = p_eff / chunks;
-  s.prefill_s = chunks * cost(round_ll(n + 1.0), round_ll(n + chunk));
+  s.prefill_s = chunks * cost(round_ll(n + 1.0), round_ll(n + chunk), decoding(n));
   s.tpot_s = s.step_s;
   // Kingman: E[W] = rho / (1 - rho) x (ca^2 + cs^2) / 2 x S, S = 1 / mu_max, cs^2 = 0.
   const double rho = s.utilization;

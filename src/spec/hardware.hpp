@@ -115,6 +115,9 @@ struct SoftwareSpec {
   // serving: the share of the memory left after weights and workspace that the KV cache may take
   // (TensorRT-LLM's free_gpu_memory_fraction); 1 when the engine sizes it otherwise
   double kv_memory_fraction = 1.0;
+  // serving: a request starts only when its whole sequence's KV blocks can be reserved, so none is
+  // preempted (TensorRT-LLM's GUARANTEED_NO_EVICT); false: blocks on demand, preempting when full
+  bool reserve_full_sequence = false;
   // Training overlaps the framework performs by default (training.overlap overrides each).
   std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p, overlap_ep_a2a, overlap_cp_ring;
   // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default

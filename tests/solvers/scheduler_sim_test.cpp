@@ -22,7 +22,7 @@ solvers::LengthDistribution fixed(double v) {
 // A roofline step: the weights are read once per step (W bytes at BW), every token costs F FLOPs
 // at the peak, plus 20 us of fixed time.
 constexpr double kWeights = 16e9, kBw = 3e12, kFlopsPerToken = 16e9, kPeak = 800e12;
-double roofline(long long /*seqs*/, long long tokens) {
+double roofline(long long /*seqs*/, long long tokens, long long /*decodes*/) {
   return 20e-6 + std::max(kWeights / kBw, static_cast<double>(tokens) * kFlopsPerToken / kPeak);
 }
 
@@ -42,7 +42,7 @@ std::vector<double> ttfts(const solvers::SimulationResult& r) {
 
 TEST_CASE("max batch 1 and fixed lengths: the simulator's mean wait is M/D/1's rho S / (2 (1 - rho))") {
   // S = prefill (1 ms + 100 us) + 9 decodes (1 ms + 1 us) = 10.109 ms.
-  const auto cost = [](long long, long long tokens) { return 1e-3 + 1e-6 * static_cast<double>(tokens); };
+  const auto cost = [](long long, long long tokens, long long) { return 1e-3 + 1e-6 * static_cast<double>(tokens); };
   const double S = 1.1e-3 + 9.0 * 1.001e-3;
   solvers::SchedulerConfig c;
   c.max_sequences = 1;
@@ -187,7 +187,7 @@ TEST_CASE("KV offload: a preempted request's blocks go to host memory and back i
   c.block_tokens = 1;
   c.kv_blocks = 10;
   const auto reqs = solvers::generate_requests(2, solvers::Arrival::kOffline, 0.0, fixed(4), fixed(4), 1);
-  const auto step = [](long long, long long) { return 1e-3; };
+  const auto step = [](long long, long long, long long) { return 1e-3; };
   const auto recompute = solvers::simulate_scheduler(reqs, c, step);
   CHECK(recompute.preemptions == 1);
   CHECK(recompute.recomputed_tokens == 5);   // B's 5 cached tokens dropped, its prefill reruns 4 + 2
@@ -238,6 +238,50 @@ TEST_CASE("KV offload under heavy preemption: nothing recomputed, every swap pri
   CHECK(b.peak_host_tokens > 0);
   CHECK(b.peak_host_tokens <= b.swapped_tokens);
   CHECK(b.peak_host_tokens < 2000LL * 16);   // never more than the device cache it came from
+}
+
+TEST_CASE("a step's cost learns how many of its requests decode: a mixed step is (2, 1 + 4, 1)") {
+  // A arrives at 0 (prompt 4, output 3), B at 1.5 ms (prompt 4, output 1); steps of 1 ms. Step 1
+  // prefills A (1, 4, 0); step 2 decodes A's second token, B not yet there (1, 1, 1); step 3
+  // decodes A's third token beside B's whole prefill, whose last token is B's only output
+  // (2, 5, 1), and both are done.
+  std::vector<std::vector<long long>> calls;
+  const auto cost = [&](long long seqs, long long tokens, long long decodes) {
+    calls.push_back({seqs, tokens, decodes});
+    return 1e-3;
+  };
+  solvers::SchedulerConfig c;
+  const std::vector<solvers::Request> reqs = {{0.0, 4, 3}, {1.5e-3, 4, 1}};
+  const auto r = solvers::simulate_scheduler(reqs, c, cost);
+  REQUIRE_FALSE(r.stalled);
+  REQUIRE(r.steps == 3);
+  const std::vector<std::vector<long long>> expected = {{1, 4, 0}, {1, 1, 1}, {2, 5, 1}};
+  CHECK(calls == expected);
+}
+
+TEST_CASE("guaranteed no-evict: requests start only when their whole sequence's blocks are reserved") {
+  // 10 blocks of 16 tokens; each request needs 32 + 48 = 80 tokens = 5 blocks at its end. Reserving
+  // whole sequences runs at most 2 at once and never preempts; taking blocks on demand starts more
+  // (2 blocks of prompt each) and must preempt when their decodes outgrow the cache.
+  solvers::SchedulerConfig c;
+  c.max_sequences = 64;
+  c.block_tokens = 16;
+  c.kv_blocks = 10;
+  const auto reqs = solvers::generate_requests(20, solvers::Arrival::kOffline, 0.0, fixed(32), fixed(48), 3);
+  const auto step = [](long long, long long, long long) { return 1e-3; };
+  const auto on_demand = solvers::simulate_scheduler(reqs, c, step);
+  c.reserve_full_sequence = true;
+  const auto reserved = solvers::simulate_scheduler(reqs, c, step);
+  REQUIRE_FALSE(on_demand.stalled);
+  REQUIRE_FALSE(reserved.stalled);
+  CHECK(on_demand.preemptions > 0);
+  CHECK(reserved.preemptions == 0);
+  CHECK(reserved.recomputed_tokens == 0);
+  CHECK(reserved.mean_batch <= 2.0);
+  CHECK(reserved.mean_batch > 1.9);   // two at a time, except where one finishes as the next starts
+  CHECK(reserved.output_tokens == 20 * 48);
+  // 10 waves of 2: a 1-step prefill, then 47 decode steps each.
+  CHECK(reserved.steps == 10 * 48);
 }
 
 }  // namespace
