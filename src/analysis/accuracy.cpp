@@ -10,6 +10,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "analysis/trtllm_bench.hpp"
 #include "core/text.hpp"
 #include "spec/scenario.hpp"
 
@@ -692,6 +693,34 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   m.scenario_yaml = y.str();
   m.gpus = *gpus;
   m.unit = text_of(at(e, "unit"));
+  if (!ttft && requests && (trtllm || azure_trtllm)) {
+    // trtllm-bench throughput without --max_batch_size / --max_num_tokens: its heuristic sets both.
+    // TensorRT-LLM's overview runs the PyTorch backend, whose chunked prefill is off by default
+    // (LlmArgs.enable_chunked_prefill), with --kv_cache_free_gpu_mem_fraction 0.95 "in many cases"
+    // (perf-overview.md).
+    PublishedMapping::TrtllmBench tb;
+    if (azure_trtllm) {
+      // The guide builds one engine per model from its longest dataset (trtllm-bench build
+      // --dataset, FP8 weights and KV cache) and runs every length on it with
+      // --kv_cache_free_gpu_mem_fraction 0.83 (Benchmarks/NVIDIA/LLMBenchmark.py).
+      long long best_isl = *isl, best_osl = *osl;
+      if (const Node* also = at(e, "also"); also != nullptr && also->is_map()) {
+        for (const auto& [key, value] : also->map) {
+          if (key.rfind("isl", 0) != 0 || key.find("_osl") == std::string::npos) continue;
+          const long long in = std::atoll(key.substr(3, key.find("_osl") - 3).c_str());
+          const long long out = std::atoll(key.substr(key.find("_osl") + 4).c_str());
+          if (in + out > best_isl + best_osl) best_isl = in, best_osl = out;
+        }
+      }
+      tb.build_isl = best_isl;
+      tb.build_osl = best_osl;
+      tb.runtime_kv_fraction = 0.83;
+      // The engine path's trtllm-bench throughput chunks prompts by default
+      // (--enable_chunked_context, default True) under the guaranteed_no_evict scheduler policy.
+      tb.chunked_prefill = true;
+    }
+    m.trtllm_bench = tb;
+  }
   if (ttft) {
     m.quantity = PublishedMapping::Quantity::kTtftMs;
     m.compared = "inference.ttft_s × 1000 (batch 1, one output token)";
@@ -1020,6 +1049,30 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
     p.reason = why;
     return;
   }
+  if (m.trtllm_bench && s->inference) {
+    // trtllm-bench's own batch limits for the run (or for the dataset its engine was built from).
+    const PublishedMapping::TrtllmBench& tb = *m.trtllm_bench;
+    spec::Scenario sized = *s;
+    if (tb.build_isl > 0) {
+      sized.inference->prompt_tokens = tb.build_isl;
+      sized.inference->output_tokens = tb.build_osl;
+    }
+    const TrtllmBenchSettings b = trtllm_bench_settings(sized, tb.heuristic_kv_fraction, tb.chunked_prefill);
+    p.overrides.push_back({"software.max_sequences", std::to_string(b.max_batch_size)});
+    p.overrides.push_back({"software.max_batched_tokens", std::to_string(b.max_num_tokens)});
+    p.overrides.push_back({"software.kv_memory_fraction", num_text(tb.runtime_kv_fraction)});
+    if (!tb.chunked_prefill) p.overrides.push_back({"inference.traffic.chunked_prefill", "false"});
+    p.notes.push_back("trtllm-bench's heuristic (tuning.py) for " +
+                      (tb.build_isl > 0 ? "the engine's build dataset " + std::to_string(tb.build_isl) + " / " + std::to_string(tb.build_osl)
+                                        : std::string("these lengths")) +
+                      ": max_batch_size " + std::to_string(b.max_batch_size) + ", max_num_tokens " + std::to_string(b.max_num_tokens) +
+                      (tb.chunked_prefill ? "" : " (without chunked prefill, at least the prompt plus the batch)") +
+                      "; KV cache " + num_text(tb.runtime_kv_fraction) + " of the free memory");
+    PublishedMapping sized_m = m;
+    sized_m.trtllm_bench.reset();
+    evaluate_point(p, sized_m);
+    return;
+  }
   Estimate e;
   try {
     e = evaluator_.evaluate(*s, EvalOptions{.detail = false});
@@ -1222,6 +1275,20 @@ AccuracyPoint variant_point(const AccuracyPoint& base, const PublishedMapping& m
 }
 }  // namespace
 
+namespace {
+// The requests TensorRT-LLM's performance overview ran at each length (docs/source/performance/
+// perf-overview.md, "Preparing a Dataset": the $num_requests table); nullopt for other sources.
+std::optional<long long> perf_overview_requests(const Node& entry, long long isl, long long osl) {
+  if (text_of(at(entry, "source.path")).find("perf-overview.md") == std::string::npos) return std::nullopt;
+  static const std::map<std::pair<long long, long long>, long long> kRequests = {
+      {{128, 128}, 30000}, {{128, 2048}, 3000}, {{128, 4096}, 1500}, {{1000, 2000}, 1500}, {{2048, 128}, 3000},
+      {{2048, 2048}, 1500}, {{5000, 500}, 1500}, {{1000, 1000}, 3000}, {{500, 2000}, 3000}, {{20000, 2000}, 1000}};
+  const auto it = kRequests.find({isl, osl});
+  if (it == kRequests.end()) return std::nullopt;
+  return it->second;
+}
+}  // namespace
+
 // The same engine and system at the other input/output lengths the source measured (an offline
 // throughput entry's `also.isl_osl_<in>_<out>`): one point each, the entry's scenario with those
 // lengths. The source does not give their request counts: enough requests for about 4 M tokens
@@ -1244,10 +1311,13 @@ std::vector<AccuracyPoint> AccuracyRunner::length_variants(const Node& entry, co
     if (sep == std::string::npos) continue;
     const long long in = std::atoll(lengths.substr(0, sep).c_str()), outl = std::atoll(lengths.substr(sep + 1).c_str());
     if (in < 1 || outl < 1) continue;
-    const long long n = std::clamp<long long>(static_cast<long long>(4e6 / static_cast<double>(in + outl)), 500, *requests);
+    const auto published = perf_overview_requests(entry, in, outl);
+    const long long n = published ? *published
+                                  : std::clamp<long long>(static_cast<long long>(4e6 / static_cast<double>(in + outl)), 500, *requests);
     AccuracyPoint v = variant_point(base, m, lengths, value, m.compared);
     v.notes.push_back("lengths " + std::to_string(in) + " / " + std::to_string(outl) + " from the entry's also." + key + "; " +
-                      std::to_string(n) + " requests (the source gives none for it)");
+                      std::to_string(n) +
+                      (published ? " requests (the source's $num_requests table)" : " requests (the source gives none for it)"));
     v.overrides.push_back({"inference.prompt_tokens", std::to_string(in)});
     v.overrides.push_back({"inference.output_tokens", std::to_string(outl)});
     v.overrides.push_back({"inference.traffic.requests", std::to_string(n)});

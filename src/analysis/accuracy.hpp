@@ -138,6 +138,16 @@ struct PublishedMapping {
     std::string note;
   };
   std::vector<Variant> variants;
+  // A trtllm-bench throughput run that sets neither batch limit: its max_batch_size and
+  // max_num_tokens come from trtllm-bench's heuristic (analysis/trtllm_bench.hpp) for the run's own
+  // lengths or, when the engine was built once from another dataset, for that dataset's.
+  struct TrtllmBench {
+    double heuristic_kv_fraction = 0.95;   // the KV share the heuristic assumes
+    double runtime_kv_fraction = 0.95;     // --kv_cache_free_gpu_mem_fraction of the run
+    bool chunked_prefill = false;
+    long long build_isl = 0, build_osl = 0;   // 0: the run's lengths
+  };
+  std::optional<TrtllmBench> trtllm_bench;
 };
 PublishedMapping map_published_entry(const spec::Node& entry, const spec::Zoo& zoo);
 // The operations entries (category D_) that a scenario can express, by id; nullopt for the others.

@@ -339,11 +339,19 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
   REQUIRE(v.status == PointStatus::kScored);
   CHECK(*v.expected == 3450.0);
   const auto base = point(r, "B-T");
+  // trtllm-bench's own settings for these lengths (analysis/trtllm_bench: 640 sequences, 9216
+  // tokens), no chunked prefill, and the 0.95 KV share of TensorRT-LLM's overview runs.
+  const std::vector<spec::Override> expected = {{"inference.prompt_tokens", "2048"},   {"inference.output_tokens", "128"},
+                                                {"inference.traffic.requests", "1838"}, {"software.max_sequences", "640"},
+                                                {"software.max_batched_tokens", "9216"}, {"software.kv_memory_fraction", "0.95"},
+                                                {"inference.traffic.chunked_prefill", "false"}};
+  REQUIRE(v.overrides.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(v.overrides[i].path == expected[i].path);
+    CHECK(v.overrides[i].value == expected[i].value);
+  }
   Diagnostics d2;
-  const auto s = spec::load_scenario_text(base.scenario_yaml, "t", test::zoo(),
-                                          {{"inference.prompt_tokens", "2048"}, {"inference.output_tokens", "128"},
-                                           {"inference.traffic.requests", "1838"}},
-                                          d2);
+  const auto s = spec::load_scenario_text(base.scenario_yaml, "t", test::zoo(), expected, d2);
   REQUIRE(s.has_value());
   analysis::Evaluator ev;
   CHECK(*v.predicted == doctest::Approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
