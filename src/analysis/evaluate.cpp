@@ -1,8 +1,8 @@
 #include "analysis/evaluate.hpp"
 
 #include <algorithm>
-#include <string_view>
 #include <cmath>
+#include <string_view>
 
 #include "analysis/disaggregated.hpp"
 #include "analysis/operations.hpp"
@@ -374,11 +374,11 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
           // one query, and each prefilling request attends its chunk to its cached prefix (on average
           // half of the prompt before the chunk) and to itself.
           std::erase_if(step_ops, [](const workload::Operator& op) { return std::string_view(op.name).starts_with("attention"); });
-          const auto add_attention = [&](const workload::PassShape& shape, workload::Phase phase) {
+          const auto add_attention = [&](const workload::PassShape& pass, workload::Phase phase) {
             attention_ops.clear();
             workload::PassOptions ao = po;
             ao.phase = phase;
-            workload::append_transformer_pass(m, shape, ao, attention_ops);
+            workload::append_transformer_pass(m, pass, ao, attention_ops);
             for (const auto& op : attention_ops) {
               if (std::string_view(op.name).starts_with("attention")) step_ops.push_back(op);
             }
