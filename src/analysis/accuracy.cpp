@@ -376,6 +376,51 @@ const Sc21Row* sc21_row(const Node& e) {
   return nullptr;
 }
 
+// A training entry's other measurements (its `also` keys) that are runs of their own:
+//   same_model_<n>_gpus_tflops   the same model, batch and model-parallel layout on <n> GPUs (more or
+//                                fewer data-parallel replicas; Narayanan et al. 2021's Table 2 gives one
+//                                batch per model for all its GPU counts);
+//   same_run_<k>x<gpu>_minutes   the same run on <k> GPUs of another kind, in one node.
+std::vector<PublishedMapping::Variant> training_variants(const Node& e, const TrainingCase& c, const PublishedMapping& m) {
+  std::vector<PublishedMapping::Variant> out;
+  const Node* also = at(e, "also");
+  if (also == nullptr || !also->is_map()) return out;
+  for (const auto& [key, value] : also->map) {
+    if (!number_of(&value)) continue;
+    PublishedMapping::Variant v;
+    v.also_key = key;
+    v.quantity = m.quantity;
+    v.compared = m.compared;
+    const auto ends_with = [&](const std::string& suffix) {
+      return key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (key.rfind("same_model_", 0) == 0 && ends_with("_gpus_tflops") && m.quantity == PublishedMapping::Quantity::kHfuTimesPeak) {
+      const long long n = std::atoll(key.substr(11).c_str());
+      const long long mp = c.tp * c.pp;
+      if (n < 1 || n % mp != 0 || c.global_batch % (n / mp) != 0) continue;
+      v.overrides.push_back({"system.count", std::to_string(n)});
+      v.overrides.push_back({"training.parallelism.dp", std::to_string(n / mp)});
+      v.note = std::to_string(n) + " GPUs: data parallelism " + std::to_string(n / mp) + ", the same global batch " +
+               std::to_string(c.global_batch) + " and model-parallel layout (the entry's also." + key + ")";
+      out.push_back(std::move(v));
+    } else if (key.rfind("same_run_", 0) == 0 && ends_with("_minutes") && m.quantity == PublishedMapping::Quantity::kTimeToTrainMinutes) {
+      const std::string what = key.substr(9, key.size() - 9 - 8);   // "<k>x<gpu>"
+      const auto x = what.find('x');
+      if (x == std::string::npos || std::atoll(what.substr(0, x).c_str()) != c.gpus) continue;
+      std::vector<std::string> ignored;
+      std::string why;
+      const auto acc = accelerator_of(what.substr(x + 1), ignored, why);
+      if (!acc || acc->node.empty()) continue;
+      v.overrides.push_back({"system.accelerator", acc->id});
+      v.overrides.push_back({"system.node", acc->node});
+      v.note = "the same run on " + what.substr(0, x) + " " + acc->id + " in one " + acc->node + " (the entry's also." + key +
+               "; the SXM part assumed)";
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
 PublishedMapping map_training(const Node& e, const std::string& id, const std::string& metric, const spec::Zoo& zoo) {
   PublishedMapping m;
   auto& notes = m.notes;
@@ -623,8 +668,75 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     m.compared = "training.time_to_train_s / 60";
   }
   m.scenario_yaml = training_yaml(c);
+  m.variants = training_variants(e, c, m);
   m.expressible = true;
   return m;
+}
+
+// The requests TensorRT-LLM's performance overview ran at each length (docs/source/performance/
+// perf-overview.md, "Preparing a Dataset": the $num_requests table); nullopt for other sources.
+std::optional<long long> perf_overview_requests(const Node& entry, long long isl, long long osl) {
+  if (text_of(at(entry, "source.path")).find("perf-overview.md") == std::string::npos) return std::nullopt;
+  static const std::map<std::pair<long long, long long>, long long> kRequests = {
+      {{128, 128}, 30000}, {{128, 2048}, 3000}, {{128, 4096}, 1500}, {{1000, 2000}, 1500}, {{2048, 128}, 3000},
+      {{2048, 2048}, 1500}, {{5000, 500}, 1500}, {{1000, 1000}, 3000}, {{500, 2000}, 3000}, {{20000, 2000}, 1000}};
+  const auto it = kRequests.find({isl, osl});
+  if (it == kRequests.end()) return std::nullopt;
+  return it->second;
+}
+
+// An inference entry's other measurements (its `also` keys) that are runs of their own, beside
+// the lengths that length_variants covers:
+//   ttft_ms_input_<n>          the same batch-1 first token at an <n>-token prompt;
+//   <gpu>_tp<t>_<in>_<out>     the same engine and tensor parallelism on another GPU, at those lengths
+//                              (TensorRT-LLM's overview tables list each model on H100 and H200);
+//   <model>_tp<t>_ttft_ms_<n>  another model's first token: listed, not scored, when the zoo lacks it.
+std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const PublishedMapping& m, bool ttft) {
+  std::vector<PublishedMapping::Variant> out;
+  const Node* also = at(e, "also");
+  if (also == nullptr || !also->is_map()) return out;
+  for (const auto& [key, value] : also->map) {
+    if (!number_of(&value)) continue;
+    PublishedMapping::Variant v;
+    v.also_key = key;
+    v.quantity = m.quantity;
+    v.compared = m.compared;
+    if (ttft && key.rfind("ttft_ms_input_", 0) == 0) {
+      const std::string n = key.substr(14);
+      if (std::atoll(n.c_str()) < 1) continue;
+      v.overrides.push_back({"inference.prompt_tokens", n});
+      v.note = "a " + n + "-token prompt (the entry's also." + key + ")";
+      v.unit = "ms (input " + n + " tokens)";
+      out.push_back(std::move(v));
+    } else if (ttft && key.find("_ttft_ms_") != std::string::npos) {
+      v.not_expressible = "another model's first-token latency (also." + key + "): the zoo has no such model";
+      out.push_back(std::move(v));
+    } else if (!ttft && (key.rfind("h100_tp", 0) == 0 || key.rfind("h200_tp", 0) == 0)) {
+      // <gpu>_tp<t>_<in>_<out>
+      const std::string gpu = key.substr(0, 4);
+      const auto parts = split(key.substr(7), '_');
+      if (parts.size() != 3) continue;
+      const long long tp = std::atoll(parts[0].c_str()), in = std::atoll(parts[1].c_str()), outl = std::atoll(parts[2].c_str());
+      if (tp < 1 || in < 1 || outl < 1 || tp != integer_of(at(e, "parallel.tp")).value_or(1)) continue;
+      std::vector<std::string> ignored;
+      std::string why;
+      const auto acc = accelerator_of(gpu, ignored, why);
+      if (!acc) continue;
+      v.overrides.push_back({"system.accelerator", acc->id});
+      if (!acc->node.empty()) v.overrides.push_back({"system.node", acc->node});
+      v.overrides.push_back({"inference.prompt_tokens", parts[1]});
+      v.overrides.push_back({"inference.output_tokens", parts[2]});
+      std::string requests = "the entry's own request count";
+      if (const auto n = perf_overview_requests(e, in, outl)) {
+        v.overrides.push_back({"inference.traffic.requests", std::to_string(*n)});
+        requests = std::to_string(*n) + " requests (the source's $num_requests table)";
+      }
+      v.note = "the same engine on " + acc->id + " (" + acc->node + "), lengths " + parts[1] + " / " + parts[2] + ", " + requests +
+               " (the entry's also." + key + ")";
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
 }
 
 PublishedMapping map_inference(const Node& e, const std::string& id, const std::string& metric) {
@@ -734,6 +846,7 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
     notes.push_back(requests ? "offline throughput: " + std::to_string(*requests) + " requests at once through the scheduler simulation"
                              : "offline throughput: the largest batch that fits, all sequences in lockstep");
   }
+  m.variants = inference_variants(e, m, ttft);
   m.expressible = true;
   return m;
 }
@@ -1275,19 +1388,6 @@ AccuracyPoint variant_point(const AccuracyPoint& base, const PublishedMapping& m
 }
 }  // namespace
 
-namespace {
-// The requests TensorRT-LLM's performance overview ran at each length (docs/source/performance/
-// perf-overview.md, "Preparing a Dataset": the $num_requests table); nullopt for other sources.
-std::optional<long long> perf_overview_requests(const Node& entry, long long isl, long long osl) {
-  if (text_of(at(entry, "source.path")).find("perf-overview.md") == std::string::npos) return std::nullopt;
-  static const std::map<std::pair<long long, long long>, long long> kRequests = {
-      {{128, 128}, 30000}, {{128, 2048}, 3000}, {{128, 4096}, 1500}, {{1000, 2000}, 1500}, {{2048, 128}, 3000},
-      {{2048, 2048}, 1500}, {{5000, 500}, 1500}, {{1000, 1000}, 3000}, {{500, 2000}, 3000}, {{20000, 2000}, 1000}};
-  const auto it = kRequests.find({isl, osl});
-  if (it == kRequests.end()) return std::nullopt;
-  return it->second;
-}
-}  // namespace
 
 // The same engine and system at the other input/output lengths the source measured (an offline
 // throughput entry's `also.isl_osl_<in>_<out>`): one point each, the entry's scenario with those
@@ -1335,7 +1435,14 @@ std::vector<AccuracyPoint> AccuracyRunner::also_variants(const Node& entry, cons
     const Node* value = at(entry, "also." + var.also_key);
     if (value == nullptr || !number_of(value)) continue;
     AccuracyPoint v = variant_point(base, m, var.also_key, *value, var.compared);
+    if (!var.not_expressible.empty()) {
+      v.status = PointStatus::kNotExpressible;
+      v.reason = var.not_expressible;
+      out.push_back(std::move(v));
+      continue;
+    }
     v.notes.push_back(var.note);
+    if (!var.unit.empty()) v.unit = var.unit;
     v.overrides.insert(v.overrides.end(), var.overrides.begin(), var.overrides.end());
     PublishedMapping vm = m;
     vm.quantity = var.quantity;

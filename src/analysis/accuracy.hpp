@@ -136,6 +136,9 @@ struct PublishedMapping {
     std::string compared;
     std::vector<spec::Override> overrides;
     std::string note;
+    std::string unit;   // when it differs from the entry's
+    // Set when the other measurement cannot be written as a scenario: the point is listed with it.
+    std::string not_expressible;
   };
   std::vector<Variant> variants;
   // A trtllm-bench throughput run that sets neither batch limit: its max_batch_size and

@@ -358,6 +358,67 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
   CHECK(*v.signed_error == doctest::Approx((*v.predicted - 3450.0) / 3450.0).epsilon(1e-12));
 }
 
+TEST_CASE("an entry's other runs in `also` are points of their own: another prompt, GPU count or GPU; another model is listed") {
+  const std::string entry = R"(- id: B-TTFT
+  category: B_inference
+  metric: time_to_first_token_batch1
+  value: 133
+  unit: ms (input 2048 tokens)
+  also: {ttft_ms_input_128: 16, falcon180b_tp8_ttft_ms_128: 27}
+  hardware: {gpu: A100-SXM4-80GB, count: 1}
+  model: {name: LLaMA 7B, params_b: 6.7}
+  workload: {batch: 1, isl: 2048}
+  parallel: {tp: 1, precision: fp16}
+  software: TensorRT-LLM v0.5
+- id: A-T2
+  category: A_training
+  metric: achieved_tflops_per_gpu_end_to_end
+  value: 159
+  unit: TFLOP/s per GPU
+  also: {same_model_560_gpus_tflops: 171, same_model_1000_gpus_tflops: 1}
+  hardware: {gpu: A100-SXM4-80GB, inter_node: 8x 200 Gb/s HDR InfiniBand per node, peak_tflops_bf16_fp16: 312}
+  gpu_count: 2240
+  model: {name: GPT, params_b: 529.6, layers: 105, hidden: 20480, heads: 128, seq_len: 2048, vocab: 51200}
+  parallel: {tp: 8, pp: 35, dp: 8, global_batch_seqs: 2240, micro_batch: 1, recompute: full, precision: fp16 mixed}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  CHECK_FALSE(d.has_errors());
+  // 1000 GPUs is not a multiple of tp × pp = 280: no point.
+  REQUIRE(r.points.size() == 5);
+
+  // The same batch-1 prefill at 128 tokens: the base scenario with that prompt.
+  const auto& base = point(r, "B-TTFT");
+  const auto& short_prompt = point(r, "B-TTFT@ttft_ms_input_128");
+  REQUIRE(short_prompt.status == PointStatus::kScored);
+  CHECK(*short_prompt.expected == 16.0);
+  CHECK(short_prompt.unit == "ms (input 128 tokens)");
+  Diagnostics d2;
+  const auto s = spec::load_scenario_text(base.scenario_yaml, "t", test::zoo(), {{"inference.prompt_tokens", "128"}}, d2);
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  CHECK(*short_prompt.predicted == doctest::Approx(*ev.evaluate(*s).inference->ttft_s * 1e3).epsilon(1e-12));
+  CHECK(*short_prompt.predicted < *base.predicted / 5.0);   // 16x fewer tokens, the weights read once
+
+  const auto& falcon = point(r, "B-TTFT@falcon180b_tp8_ttft_ms_128");
+  CHECK(falcon.status == PointStatus::kNotExpressible);
+  CHECK(falcon.reason.find("no such model") != std::string::npos);
+  CHECK_FALSE(falcon.predicted.has_value());
+
+  // The 530B run on 560 GPUs: data parallelism 560 / (8 × 35) = 2, the same batch of 2240.
+  const auto& fewer = point(r, "A-T2@same_model_560_gpus_tflops");
+  REQUIRE(fewer.status == PointStatus::kScored);
+  bool count = false, dp = false;
+  for (const auto& o : fewer.overrides) {
+    count = count || (o.path == "system.count" && o.value == "560");
+    dp = dp || (o.path == "training.parallelism.dp" && o.value == "2");
+  }
+  CHECK(count);
+  CHECK(dp);
+  // Fewer replicas, 4x the micro-batches per pipeline: a smaller bubble, more TFLOP/s per GPU.
+  CHECK(*fewer.predicted > *point(r, "A-T2").predicted);
+}
+
 TEST_CASE("a cluster-wide all-reduce entry is predicted by the collective model on its placed ranks") {
   // 1,984 H200s on 248 nodes, 512 MiB: the solver on the same placed group (an NDR fat tree
   // assumed) gives the busbw; the node's measured curve is for 8 ranks on one node, so the
@@ -670,8 +731,10 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   }
   CHECK(got == want);
   // The TensorRT-LLM entries' 21 also.isl_osl_* lengths and Azure's 8 also.isl*_osl* ones, the A100
-  // two-node all-reduce, Korthikanti et al.'s other eight Table 4 layer times and the 1T run's HFU.
-  CHECK(variants == 39);
+  // two-node all-reduce, Korthikanti et al.'s other eight Table 4 layer times and the 1T run's HFU;
+  // TensorRT-LLM 0.5's four 128-token first tokens and its two Falcon-180B ones (not expressible),
+  // 405B on H200 at two lengths, the 530B run on 560 and 1,120 GPUs, and llm.c's run on 8 H100s.
+  CHECK(variants == 50);
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
   CHECK(per_category["vtrain_multi"] == 109);
   CHECK(per_category["vtrain_single"] == 1440);
