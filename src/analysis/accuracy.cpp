@@ -247,7 +247,7 @@ std::string zoo_model_for_name(const std::string& name, std::vector<std::string>
       } else if (i + 1 < w.size() && std::isdigit(static_cast<unsigned char>(w[i + 1][0])) != 0 && w[i + 1].back() != 'b') {
         version = w[i + 1].substr(0, 1);
       }
-    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5" || s == "mpt") {
+    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5" || s == "mpt" || s == "falcon") {
       family = s;
     } else if (family == "mpt" && s.size() > 1 && s.back() == 'm' && parse_number(s.substr(0, s.size() - 1))) {
       size = s;   // MPT-125m
@@ -274,6 +274,7 @@ std::string zoo_model_for_name(const std::string& name, std::vector<std::string>
   if (family == "mistral" && size == "7") return "mistral_7b";
   if (family == "mixtral" && size == "8x7") return "mixtral_8x7b";
   if (family == "qwen2.5" && size == "7") return "qwen2_5_7b";
+  if (family == "falcon" && size == "180") return "falcon_180b";
   // MosaicML's MPT family as llm-foundry's pretraining configs define it (models/mpt_*.yaml).
   if (family == "mpt" && (size == "125m" || size == "3" || size == "7" || size == "13" || size == "30" || size == "70")) {
     return "mpt_" + size + (size.back() == 'm' ? "" : "b");
@@ -690,7 +691,8 @@ std::optional<long long> perf_overview_requests(const Node& entry, long long isl
 //   ttft_ms_input_<n>          the same batch-1 first token at an <n>-token prompt;
 //   <gpu>_tp<t>_<in>_<out>     the same engine and tensor parallelism on another GPU, at those lengths
 //                              (TensorRT-LLM's overview tables list each model on H100 and H200);
-//   <model>_tp<t>_ttft_ms_<n>  another model's first token: listed, not scored, when the zoo lacks it.
+//   <model>_tp<t>_ttft_ms_<n>  another model's first token on t GPUs (listed, not scored, when the
+//                              zoo lacks the model).
 std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const PublishedMapping& m, bool ttft) {
   std::vector<PublishedMapping::Variant> out;
   const Node* also = at(e, "also");
@@ -708,8 +710,26 @@ std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const P
       v.note = "a " + n + "-token prompt (the entry's also." + key + ")";
       v.unit = "ms (input " + n + " tokens)";
       out.push_back(std::move(v));
-    } else if (ttft && key.find("_ttft_ms_") != std::string::npos) {
-      v.not_expressible = "another model's first-token latency (also." + key + "): the zoo has no such model";
+    } else if (ttft && key.find("_tp") != std::string::npos && key.find("_ttft_ms_") != std::string::npos) {
+      // <model><size>b_tp<t>_ttft_ms_<n>: "falcon180b" is Falcon 180B.
+      const std::string model = key.substr(0, key.find("_tp"));
+      const long long t = std::atoll(key.substr(key.find("_tp") + 3).c_str());
+      const std::string n = key.substr(key.find("_ttft_ms_") + 9);
+      std::string name = model;
+      if (const auto digit = name.find_first_of("0123456789"); digit != std::string::npos) name.insert(digit, " ");
+      std::vector<std::string> ignored;
+      const std::string zoo_id = zoo_model_for_name(name, ignored);
+      if (zoo_id.empty() || t < 1 || std::atoll(n.c_str()) < 1) {
+        v.not_expressible = "another model's first-token latency (also." + key + "): no zoo model matches \"" + name + "\"";
+      } else {
+        v.overrides.push_back({"model", zoo_id});
+        v.overrides.push_back({"system.count", std::to_string(t)});
+        v.overrides.push_back({"inference.parallelism.tp", std::to_string(t)});
+        v.overrides.push_back({"inference.prompt_tokens", n});
+        v.note = "model: zoo " + zoo_id + " on " + std::to_string(t) + " GPUs, tensor parallel " + std::to_string(t) + ", a " + n +
+                 "-token prompt (the entry's also." + key + ")";
+        v.unit = "ms (input " + n + " tokens)";
+      }
       out.push_back(std::move(v));
     } else if (!ttft && (key.rfind("h100_tp", 0) == 0 || key.rfind("h200_tp", 0) == 0)) {
       // <gpu>_tp<t>_<in>_<out>

@@ -364,7 +364,7 @@ TEST_CASE("an entry's other runs in `also` are points of their own: another prom
   metric: time_to_first_token_batch1
   value: 133
   unit: ms (input 2048 tokens)
-  also: {ttft_ms_input_128: 16, falcon180b_tp8_ttft_ms_128: 27}
+  also: {ttft_ms_input_128: 16, falcon180b_tp8_ttft_ms_128: 27, grok314b_tp8_ttft_ms_128: 30}
   hardware: {gpu: A100-SXM4-80GB, count: 1}
   model: {name: LLaMA 7B, params_b: 6.7}
   workload: {batch: 1, isl: 2048}
@@ -385,7 +385,7 @@ TEST_CASE("an entry's other runs in `also` are points of their own: another prom
   const AccuracyReport r = published(entry, d);
   CHECK_FALSE(d.has_errors());
   // 1000 GPUs is not a multiple of tp × pp = 280: no point.
-  REQUIRE(r.points.size() == 5);
+  REQUIRE(r.points.size() == 6);
 
   // The same batch-1 prefill at 128 tokens: the base scenario with that prompt.
   const auto& base = point(r, "B-TTFT");
@@ -400,10 +400,20 @@ TEST_CASE("an entry's other runs in `also` are points of their own: another prom
   CHECK(*short_prompt.predicted == doctest::Approx(*ev.evaluate(*s).inference->ttft_s * 1e3).epsilon(1e-12));
   CHECK(*short_prompt.predicted < *base.predicted / 5.0);   // 16x fewer tokens, the weights read once
 
+  // Another model on 8 GPUs: the zoo's Falcon 180B, tensor parallel 8; a model the zoo lacks is listed.
   const auto& falcon = point(r, "B-TTFT@falcon180b_tp8_ttft_ms_128");
-  CHECK(falcon.status == PointStatus::kNotExpressible);
-  CHECK(falcon.reason.find("no such model") != std::string::npos);
-  CHECK_FALSE(falcon.predicted.has_value());
+  REQUIRE(falcon.status == PointStatus::kScored);
+  const std::vector<spec::Override> falcon_keys = {
+      {"model", "falcon_180b"}, {"system.count", "8"}, {"inference.parallelism.tp", "8"}, {"inference.prompt_tokens", "128"}};
+  REQUIRE(falcon.overrides.size() == falcon_keys.size());
+  for (std::size_t i = 0; i < falcon_keys.size(); ++i) {
+    CHECK(falcon.overrides[i].path == falcon_keys[i].path);
+    CHECK(falcon.overrides[i].value == falcon_keys[i].value);
+  }
+  const auto& grok = point(r, "B-TTFT@grok314b_tp8_ttft_ms_128");
+  CHECK(grok.status == PointStatus::kNotExpressible);
+  CHECK(grok.reason.find("no zoo model matches \"grok 314b\"") != std::string::npos);
+  CHECK_FALSE(grok.predicted.has_value());
 
   // The 530B run on 560 GPUs: data parallelism 560 / (8 × 35) = 2, the same batch of 2240.
   const auto& fewer = point(r, "A-T2@same_model_560_gpus_tflops");
@@ -732,7 +742,7 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   CHECK(got == want);
   // The TensorRT-LLM entries' 21 also.isl_osl_* lengths and Azure's 8 also.isl*_osl* ones, the A100
   // two-node all-reduce, Korthikanti et al.'s other eight Table 4 layer times and the 1T run's HFU;
-  // TensorRT-LLM 0.5's four 128-token first tokens and its two Falcon-180B ones (not expressible),
+  // TensorRT-LLM 0.5's four 128-token first tokens and its two Falcon-180B ones,
   // 405B on H200 at two lengths, the 530B run on 560 and 1,120 GPUs, and llm.c's run on 8 H100s.
   CHECK(variants == 50);
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
