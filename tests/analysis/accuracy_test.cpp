@@ -801,9 +801,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   for (const auto& c : j["categories"]) {
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
-    // The published points (docs/accuracy.md: training median 9.5% over 37 points, inference
-    // 20.8% over 40), guarded the same way.
-    if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
+    // The published points (docs/accuracy.md: training median 8.7% over 40 points, inference
+    // 21.8% over 48), guarded the same way.
+    if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.095);
     if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.22);
   }
 }
