@@ -377,12 +377,10 @@ const Sc21Row* sc21_row(const Node& e) {
   return nullptr;
 }
 
-// A training entry's other measurements (its `also` keys) that are runs of their own:
-//   same_model_<n>_gpus_tflops   the same model, batch and model-parallel layout on <n> GPUs (more or
-//                                fewer data-parallel replicas; Narayanan et al. 2021's Table 2 gives one
-//                                batch per model for all its GPU counts);
-//   same_run_<k>x<gpu>_minutes   the same run on <k> GPUs of another kind, in one node.
-std::vector<PublishedMapping::Variant> training_variants(const Node& e, const TrainingCase& c, const PublishedMapping& m) {
+// The runs an entry lists beside its own (its numeric `also` keys): each a variant that starts
+// with the entry's quantity and comparison, which `run` fills in and keeps (true) or drops.
+template <class Run>
+std::vector<PublishedMapping::Variant> also_runs(const Node& e, const PublishedMapping& m, Run run) {
   std::vector<PublishedMapping::Variant> out;
   const Node* also = at(e, "also");
   if (also == nullptr || !also->is_map()) return out;
@@ -392,34 +390,44 @@ std::vector<PublishedMapping::Variant> training_variants(const Node& e, const Tr
     v.also_key = key;
     v.quantity = m.quantity;
     v.compared = m.compared;
-    const auto ends_with = [&](const std::string& suffix) {
-      return key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (key.rfind("same_model_", 0) == 0 && ends_with("_gpus_tflops") && m.quantity == PublishedMapping::Quantity::kHfuTimesPeak) {
+    if (run(key, v)) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// A training entry's other measurements (its `also` keys) that are runs of their own:
+//   same_model_<n>_gpus_tflops   the same model, batch and model-parallel layout on <n> GPUs (more or
+//                                fewer data-parallel replicas; Narayanan et al. 2021's Table 2 gives one
+//                                batch per model for all its GPU counts);
+//   same_run_<k>x<gpu>_minutes   the same run on <k> GPUs of another kind, in one node.
+std::vector<PublishedMapping::Variant> training_variants(const Node& e, const TrainingCase& c, const PublishedMapping& m) {
+  return also_runs(e, m, [&](const std::string& key, PublishedMapping::Variant& v) {
+    if (key.starts_with("same_model_") && key.ends_with("_gpus_tflops") && m.quantity == PublishedMapping::Quantity::kHfuTimesPeak) {
       const long long n = std::atoll(key.substr(11).c_str());
       const long long mp = c.tp * c.pp;
-      if (n < 1 || n % mp != 0 || c.global_batch % (n / mp) != 0) continue;
+      if (n < 1 || n % mp != 0 || c.global_batch % (n / mp) != 0) return false;
       v.overrides.push_back({"system.count", std::to_string(n)});
       v.overrides.push_back({"training.parallelism.dp", std::to_string(n / mp)});
       v.note = std::to_string(n) + " GPUs: data parallelism " + std::to_string(n / mp) + ", the same global batch " +
                std::to_string(c.global_batch) + " and model-parallel layout (the entry's also." + key + ")";
-      out.push_back(std::move(v));
-    } else if (key.rfind("same_run_", 0) == 0 && ends_with("_minutes") && m.quantity == PublishedMapping::Quantity::kTimeToTrainMinutes) {
+      return true;
+    }
+    if (key.starts_with("same_run_") && key.ends_with("_minutes") && m.quantity == PublishedMapping::Quantity::kTimeToTrainMinutes) {
       const std::string what = key.substr(9, key.size() - 9 - 8);   // "<k>x<gpu>"
       const auto x = what.find('x');
-      if (x == std::string::npos || std::atoll(what.substr(0, x).c_str()) != c.gpus) continue;
+      if (x == std::string::npos || std::atoll(what.substr(0, x).c_str()) != c.gpus) return false;
       std::vector<std::string> ignored;
       std::string why;
       const auto acc = accelerator_of(what.substr(x + 1), ignored, why);
-      if (!acc || acc->node.empty()) continue;
+      if (!acc || acc->node.empty()) return false;
       v.overrides.push_back({"system.accelerator", acc->id});
       v.overrides.push_back({"system.node", acc->node});
       v.note = "the same run on " + what.substr(0, x) + " " + acc->id + " in one " + acc->node + " (the entry's also." + key +
                "; the SXM part assumed)";
-      out.push_back(std::move(v));
+      return true;
     }
-  }
-  return out;
+    return false;
+  });
 }
 
 PublishedMapping map_training(const Node& e, const std::string& id, const std::string& metric, const spec::Zoo& zoo) {
@@ -694,23 +702,16 @@ std::optional<long long> perf_overview_requests(const Node& entry, long long isl
 //   <model>_tp<t>_ttft_ms_<n>  another model's first token on t GPUs (listed, not scored, when the
 //                              zoo lacks the model).
 std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const PublishedMapping& m, bool ttft) {
-  std::vector<PublishedMapping::Variant> out;
-  const Node* also = at(e, "also");
-  if (also == nullptr || !also->is_map()) return out;
-  for (const auto& [key, value] : also->map) {
-    if (!number_of(&value)) continue;
-    PublishedMapping::Variant v;
-    v.also_key = key;
-    v.quantity = m.quantity;
-    v.compared = m.compared;
-    if (ttft && key.rfind("ttft_ms_input_", 0) == 0) {
+  return also_runs(e, m, [&](const std::string& key, PublishedMapping::Variant& v) {
+    if (ttft && key.starts_with("ttft_ms_input_")) {
       const std::string n = key.substr(14);
-      if (std::atoll(n.c_str()) < 1) continue;
+      if (std::atoll(n.c_str()) < 1) return false;
       v.overrides.push_back({"inference.prompt_tokens", n});
       v.note = "a " + n + "-token prompt (the entry's also." + key + ")";
       v.unit = "ms (input " + n + " tokens)";
-      out.push_back(std::move(v));
-    } else if (ttft && key.find("_tp") != std::string::npos && key.find("_ttft_ms_") != std::string::npos) {
+      return true;
+    }
+    if (ttft && key.find("_tp") != std::string::npos && key.find("_ttft_ms_") != std::string::npos) {
       // <model><size>b_tp<t>_ttft_ms_<n>: "falcon180b" is Falcon 180B.
       const std::string model = key.substr(0, key.find("_tp"));
       const long long t = std::atoll(key.substr(key.find("_tp") + 3).c_str());
@@ -730,18 +731,19 @@ std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const P
                  "-token prompt (the entry's also." + key + ")";
         v.unit = "ms (input " + n + " tokens)";
       }
-      out.push_back(std::move(v));
-    } else if (!ttft && (key.rfind("h100_tp", 0) == 0 || key.rfind("h200_tp", 0) == 0)) {
+      return true;
+    }
+    if (!ttft && (key.starts_with("h100_tp") || key.starts_with("h200_tp"))) {
       // <gpu>_tp<t>_<in>_<out>
       const std::string gpu = key.substr(0, 4);
       const auto parts = split(key.substr(7), '_');
-      if (parts.size() != 3) continue;
+      if (parts.size() != 3) return false;
       const long long tp = std::atoll(parts[0].c_str()), in = std::atoll(parts[1].c_str()), outl = std::atoll(parts[2].c_str());
-      if (tp < 1 || in < 1 || outl < 1 || tp != integer_of(at(e, "parallel.tp")).value_or(1)) continue;
+      if (tp < 1 || in < 1 || outl < 1 || tp != integer_of(at(e, "parallel.tp")).value_or(1)) return false;
       std::vector<std::string> ignored;
       std::string why;
       const auto acc = accelerator_of(gpu, ignored, why);
-      if (!acc) continue;
+      if (!acc) return false;
       v.overrides.push_back({"system.accelerator", acc->id});
       if (!acc->node.empty()) v.overrides.push_back({"system.node", acc->node});
       v.overrides.push_back({"inference.prompt_tokens", parts[1]});
@@ -753,10 +755,10 @@ std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const P
       }
       v.note = "the same engine on " + acc->id + " (" + acc->node + "), lengths " + parts[1] + " / " + parts[2] + ", " + requests +
                " (the entry's also." + key + ")";
-      out.push_back(std::move(v));
+      return true;
     }
-  }
-  return out;
+    return false;
+  });
 }
 
 PublishedMapping map_inference(const Node& e, const std::string& id, const std::string& metric) {
