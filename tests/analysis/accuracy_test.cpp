@@ -358,6 +358,32 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
   CHECK(*v.signed_error == doctest::Approx((*v.predicted - 3450.0) / 3450.0).epsilon(1e-12));
 }
 
+TEST_CASE("a supplement's category is scored as inference: GPT-J 6B on an L40S, above its fp8 compute floor") {
+  const std::string entry = R"(- id: B-SUP
+  category: B_inference_supplement
+  metric: time_to_first_token_batch1
+  value: 71
+  unit: ms (input 2048 tokens)
+  hardware: {gpu: L40S, count: 1}
+  model: {name: GPT-J 6B, params_b: 6.05}
+  workload: {batch: 1, isl: 2048}
+  parallel: {tp: 1, precision: fp8}
+  software: TensorRT-LLM v0.5
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  CHECK_FALSE(d.has_errors());
+  const auto& p = point(r, "B-SUP");
+  REQUIRE(p.status == PointStatus::kScored);
+  CHECK(p.category == "B_inference_supplement");
+  CHECK(p.scenario_yaml.find("accelerator: l40s") != std::string::npos);
+  CHECK(p.scenario_yaml.find("model: gptj_6b") != std::string::npos);
+  // The prefill's matrix FLOPs alone, 2 x 6.05e9 parameters x 2048 tokens, take 33.8 ms at the L40S's
+  // whole fp8 peak (733 TFLOPS); the weights, 6.05 GB in fp8, take 7.0 ms to read at 864 GB/s.
+  CHECK(*p.predicted > 33.8);
+  CHECK(*p.predicted < 71.0 * 1.5);
+}
+
 TEST_CASE("an entry's other runs in `also` are points of their own: another prompt, GPU count or GPU; another model is listed") {
   const std::string entry = R"(- id: B-TTFT
   category: B_inference
@@ -710,12 +736,14 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   INFO(r.err);
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
-  // The ids of published.yaml, read independently.
-  Diagnostics d;
-  const spec::Node root = spec::load_yaml(read_file(test::source_path("validation/published.yaml")), "published.yaml", d);
-  REQUIRE(root.is_seq());
+  // The ids of published.yaml and of the project's supplement to it, read independently.
   std::multiset<std::string> want;
-  for (const auto& e : root.seq) want.insert(e.find("id")->scalar);
+  for (const char* file : {"validation/published.yaml", "validation/supplement.yaml"}) {
+    Diagnostics d;
+    const spec::Node root = spec::load_yaml(read_file(test::source_path(file)), file, d);
+    REQUIRE(root.is_seq());
+    for (const auto& e : root.seq) want.insert(e.find("id")->scalar);
+  }
   std::multiset<std::string> got;
   std::map<std::string, int> per_category;
   std::set<std::string> statuses;
@@ -743,13 +771,17 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   // The TensorRT-LLM entries' 21 also.isl_osl_* lengths and Azure's 8 also.isl*_osl* ones, the A100
   // two-node all-reduce, Korthikanti et al.'s other eight Table 4 layer times and the 1T run's HFU;
   // TensorRT-LLM 0.5's four 128-token first tokens and its two Falcon-180B ones,
-  // 405B on H200 at two lengths, the 530B run on 560 and 1,120 GPUs, and llm.c's run on 8 H100s.
-  CHECK(variants == 50);
+  // 405B on H200 at two lengths, the 530B run on 560 and 1,120 GPUs, and llm.c's run on 8 H100s;
+  // the supplement's five 128-token first tokens.
+  CHECK(variants == 55);
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
   CHECK(per_category["vtrain_multi"] == 109);
   CHECK(per_category["vtrain_single"] == 1440);
   CHECK(j["overall"]["points"].get<long long>() == static_cast<long long>(j["points"].size()));
-  CHECK(j["categories"].size() == 6);
+  CHECK(j["categories"].size() == 7);
+  // The supplement (TensorRT-LLM 0.5's other first tokens: GPT-J 6B, L40S, Falcon-180B on A100s)
+  // is its own category, every point of it expressible.
+  CHECK(per_category["B_inference_supplement"] == 10);
   // Per model size (multi-node) and per GPU count (single node).
   std::set<std::string> groups;
   for (const auto& g : j["groups"]) groups.insert(g["name"].get<std::string>());
@@ -761,6 +793,7 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   for (const auto& p : j["points"]) {
     const std::string id = p["id"];
     if (id == "B-TRTLLM05-TTFT-LLAMA7B-A100-FP16" || id == "B-TRTLLM-L31-8B-H100-TP1-FP8-128-128") CHECK(p["status"] == "scored");
+    if (p["category"] == "B_inference_supplement") CHECK_MESSAGE(p["status"] == "scored", id);
     // Microbenchmarks are inputs of the model, except the all-reduces across nodes, which the
     // collective model predicts (nccl-tests#283 at 1,984 H200s; #175's two A100 nodes).
     if (id == "C-NCCL-AR-1984xH200-ISSUE283" || id == "C-NCCL-AR-A100-1NODE-VS-2NODE@two_node") {
