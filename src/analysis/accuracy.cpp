@@ -815,9 +815,14 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   y << "inference:\n  prompt_tokens: " << *isl << "\n  output_tokens: " << (ttft ? 1 : *osl) << "\n";
   // An offline throughput run sends its requests at once: the scheduler simulation runs them
   // through continuous batching (prefill chunks beside decodes, batches refilling as requests end).
+  // A static batch (the entry's workload.batch, no request count) runs its sequences in lockstep
+  // from one prefill to the last token, as TensorRT-LLM's gptSessionBenchmark does.
   const auto requests = integer_of(at(e, "workload.num_requests"));
+  const auto static_batch = integer_of(at(e, "workload.batch"));
   if (!ttft && requests) {
     y << "  traffic: {arrival: offline, requests: " << *requests << "}\n";
+  } else if (!ttft && static_batch && *static_batch >= 1) {
+    y << "  batch: " << *static_batch << "\n";
   } else {
     y << "  batch: " << (ttft ? "1" : "max") << "\n";
   }
@@ -863,6 +868,13 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   if (ttft) {
     m.quantity = PublishedMapping::Quantity::kTtftMs;
     m.compared = "inference.ttft_s × 1000 (batch 1, one output token)";
+  } else if (!requests && static_batch && *static_batch >= 1) {
+    const std::string unit = lower(m.unit);
+    const bool per_gpu = has(unit, "per gpu") || has(unit, "/gpu");
+    m.quantity = per_gpu ? PublishedMapping::Quantity::kThroughputPerGpu : PublishedMapping::Quantity::kThroughput;
+    m.compared = std::string("inference.throughput_tokens_per_s (a static batch of ") + std::to_string(*static_batch) +
+                 (per_gpu ? ", per GPU)" : ", whole system)");
+    notes.push_back("a static batch of " + std::to_string(*static_batch) + " sequences in lockstep (the entry's workload.batch)");
   } else {
     m.quantity = PublishedMapping::Quantity::kThroughput;
     m.compared = requests ? "inference.throughput_tokens_per_s (offline requests through the scheduler, whole system)"
@@ -1245,7 +1257,7 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
   }
   std::optional<double> v;
   using Q = PublishedMapping::Quantity;
-  const bool training = m.quantity != Q::kThroughput && m.quantity != Q::kTtftMs;
+  const bool training = m.quantity != Q::kThroughput && m.quantity != Q::kTtftMs && m.quantity != Q::kThroughputPerGpu;
   if (training && !e.training) {
     p.status = PointStatus::kError;
     p.reason = "the estimate has no training section";
@@ -1270,6 +1282,7 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
       if (e.training->time_to_train_s) v = *e.training->time_to_train_s / 60.0;
       break;
     case Q::kThroughput: v = e.inference->throughput_tokens_per_s; break;
+    case Q::kThroughputPerGpu: v = e.inference->throughput_tokens_per_s / static_cast<double>(m.gpus); break;
     case Q::kTtftMs:
       if (e.inference->ttft_s) v = *e.inference->ttft_s * 1e3;
       break;

@@ -114,6 +114,7 @@ struct PublishedMapping {
   // What to read from the estimate.
   enum class Quantity {
     kStepTimeMs, kHfuTimesPeak, kMfuTimesPeak, kMfuPercent, kTokensPerSPerGpu, kTimeToTrainMinutes, kThroughput, kTtftMs,
+    kThroughputPerGpu,   // inference tokens/s over the GPUs (a table "per GPU")
     // Operations (analysis/accuracy_ops.cpp): checkpoint TB, failures in the stated wall time,
     // cluster MTBF in hours, GPU-hours including failures, GPU-hours x TDP in kWh.
     kCheckpointTb, kFailuresInDuration, kClusterMtbfHours, kGpuHours, kGpuHoursTimesTdpKwh,

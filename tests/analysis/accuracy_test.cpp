@@ -358,6 +358,37 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
   CHECK(*v.signed_error == doctest::Approx((*v.predicted - 3450.0) / 3450.0).epsilon(1e-12));
 }
 
+TEST_CASE("a static batch (workload.batch, no request count) runs in lockstep; a table per GPU divides by the GPUs") {
+  const std::string entry = R"(- id: B-STATIC
+  category: B_inference_supplement
+  metric: offline_output_throughput
+  value: 1486
+  unit: output tokens/s per GPU
+  hardware: {gpu: H100-SXM5-80GB, count: 4}
+  model: {name: LLaMA 70B, params_b: 70}
+  workload: {batch: 480, isl: 128, osl: 2048}
+  parallel: {tp: 4, precision: fp8}
+  software: TensorRT-LLM v0.6.1 (gptSessionBenchmark)
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  CHECK_FALSE(d.has_errors());
+  const auto& p = point(r, "B-STATIC");
+  REQUIRE(p.status == PointStatus::kScored);
+  CHECK(p.scenario_yaml.find("  batch: 480\n") != std::string::npos);
+  CHECK(p.scenario_yaml.find("traffic") == std::string::npos);
+  Diagnostics d2;
+  const auto s = spec::load_scenario_text(p.scenario_yaml, "t", test::zoo(), {}, d2);
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  const auto inf = ev.evaluate(*s).inference;
+  REQUIRE(inf.has_value());
+  CHECK(inf->batch == 480);
+  // 480 sequences of 2048 output tokens each, over one prefill and 2047 decode steps, on 4 GPUs.
+  CHECK(inf->throughput_tokens_per_s == doctest::Approx(480.0 * 2048.0 / inf->e2e_s).epsilon(1e-9));
+  CHECK(*p.predicted == doctest::Approx(inf->throughput_tokens_per_s / 4.0).epsilon(1e-12));
+}
+
 TEST_CASE("a supplement's category is scored as inference: GPT-J 6B on an L40S, above its fp8 compute floor") {
   const std::string entry = R"(- id: B-SUP
   category: B_inference_supplement
@@ -779,9 +810,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   CHECK(per_category["vtrain_single"] == 1440);
   CHECK(j["overall"]["points"].get<long long>() == static_cast<long long>(j["points"].size()));
   CHECK(j["categories"].size() == 7);
-  // The supplement (TensorRT-LLM 0.5's other first tokens: GPT-J 6B, L40S, Falcon-180B on A100s)
-  // is its own category, every point of it expressible.
-  CHECK(per_category["B_inference_supplement"] == 10);
+  // The supplement (TensorRT-LLM's other first tokens: GPT-J 6B, L40S, Falcon-180B on A100s; its
+  // static-batch throughput tables) is its own category, every point of it expressible.
+  CHECK(per_category["B_inference_supplement"] == 39);
   // Per model size (multi-node) and per GPU count (single node).
   std::set<std::string> groups;
   for (const auto& g : j["groups"]) groups.insert(g["name"].get<std::string>());
