@@ -725,7 +725,9 @@ std::vector<PublishedMapping::Variant> inference_variants(const Node& e, const P
       if (const auto digit = name.find_first_of("0123456789"); digit != std::string::npos) name.insert(digit, " ");
       std::vector<std::string> ignored;
       const std::string zoo_id = zoo_model_for_name(name, ignored);
-      if (zoo_id.empty() || t < 1 || std::atoll(n.c_str()) < 1) {
+      if (t < 1 || std::atoll(n.c_str()) < 1) {
+        v.not_expressible = "also." + key + ": expected <model>_tp<GPUs>_ttft_ms_<prompt tokens> with both counts positive";
+      } else if (zoo_id.empty()) {
         v.not_expressible = "another model's first-token latency (also." + key + "): no zoo model matches \"" + name + "\"";
       } else {
         v.overrides.push_back({"model", zoo_id});
@@ -819,9 +821,12 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   // from one prefill to the last token, as TensorRT-LLM's gptSessionBenchmark does.
   const auto requests = integer_of(at(e, "workload.num_requests"));
   const auto static_batch = integer_of(at(e, "workload.batch"));
+  if (!ttft && at(e, "workload.batch") != nullptr && (!static_batch || *static_batch < 1)) {
+    return not_expressible("workload.batch \"" + text_of(at(e, "workload.batch")) + "\" is not a positive number of sequences");
+  }
   if (!ttft && requests) {
     y << "  traffic: {arrival: offline, requests: " << *requests << "}\n";
-  } else if (!ttft && static_batch && *static_batch >= 1) {
+  } else if (!ttft && static_batch) {
     y << "  batch: " << *static_batch << "\n";
   } else {
     y << "  batch: " << (ttft ? "1" : "max") << "\n";
@@ -868,22 +873,25 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
   if (ttft) {
     m.quantity = PublishedMapping::Quantity::kTtftMs;
     m.compared = "inference.ttft_s × 1000 (batch 1, one output token)";
-  } else if (!requests && static_batch && *static_batch >= 1) {
+  } else {
+    // A table "per GPU" is compared per GPU, whatever ran the requests; otherwise the whole system.
     const std::string unit = lower(m.unit);
     const bool per_gpu = has(unit, "per gpu") || has(unit, "/gpu");
     m.quantity = per_gpu ? PublishedMapping::Quantity::kThroughputPerGpu : PublishedMapping::Quantity::kThroughput;
-    m.compared = std::string("inference.throughput_tokens_per_s (a static batch of ") + std::to_string(*static_batch) +
-                 (per_gpu ? ", per GPU)" : ", whole system)");
-    notes.push_back("a static batch of " + std::to_string(*static_batch) + " sequences in lockstep (the entry's workload.batch)");
-  } else {
-    m.quantity = PublishedMapping::Quantity::kThroughput;
-    m.compared = requests ? "inference.throughput_tokens_per_s (offline requests through the scheduler, whole system)"
-                          : "inference.throughput_tokens_per_s (batch: max, whole system)";
+    const std::string over = per_gpu ? "per GPU)" : "whole system)";
     if (metric == "offline_throughput") {
       notes.push_back("the source does not say whether input tokens are counted: compared with output tokens/s");
     }
-    notes.push_back(requests ? "offline throughput: " + std::to_string(*requests) + " requests at once through the scheduler simulation"
-                             : "offline throughput: the largest batch that fits, all sequences in lockstep");
+    if (requests) {
+      m.compared = "inference.throughput_tokens_per_s (offline requests through the scheduler, " + over;
+      notes.push_back("offline throughput: " + std::to_string(*requests) + " requests at once through the scheduler simulation");
+    } else if (static_batch) {
+      m.compared = "inference.throughput_tokens_per_s (a static batch of " + std::to_string(*static_batch) + ", " + over;
+      notes.push_back("a static batch of " + std::to_string(*static_batch) + " sequences in lockstep (the entry's workload.batch)");
+    } else {
+      m.compared = "inference.throughput_tokens_per_s (batch: max, " + over;
+      notes.push_back("offline throughput: the largest batch that fits, all sequences in lockstep");
+    }
   }
   m.variants = inference_variants(e, m, ttft);
   m.expressible = true;
@@ -1392,7 +1400,10 @@ void AccuracyRunner::add_published(const std::string& text, const std::string& f
       }
     }
     std::vector<AccuracyPoint> variants;
-    if (m.expressible && m.quantity == PublishedMapping::Quantity::kThroughput) variants = length_variants(entry, p, m);
+    if (m.expressible && (m.quantity == PublishedMapping::Quantity::kThroughput ||
+                          m.quantity == PublishedMapping::Quantity::kThroughputPerGpu)) {
+      variants = length_variants(entry, p, m);
+    }
     if (m.expressible) {
       for (auto& v : also_variants(entry, p, m)) variants.push_back(std::move(v));
     }
