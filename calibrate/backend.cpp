@@ -1,6 +1,8 @@
 // Names of the probe's enums as they appear in the raw JSON, and GEMM bookkeeping.
 #include "backend.hpp"
 
+#include <algorithm>
+
 namespace mlsim::probe {
 
 std::string_view to_string(Precision p) {
@@ -95,6 +97,24 @@ double gemm_min_bytes(const GemmShape& s) {
   const auto n = static_cast<double>(s.n);
   const auto k = static_cast<double>(s.k);
   return in * (m * k + k * n) + out * m * n;
+}
+
+std::string driver_version_from_proc_line(std::string_view line) {
+  const auto pos = line.find("Kernel Module");
+  if (pos == std::string_view::npos) return {};
+  std::string_view rest = line.substr(pos + 13);
+  while (!rest.empty()) {
+    const auto start = rest.find_first_not_of(" \t");
+    if (start == std::string_view::npos) break;
+    rest.remove_prefix(start);
+    const auto end = std::min(rest.find_first_of(" \t"), rest.size());
+    const std::string_view token = rest.substr(0, end);
+    const bool version = token.front() >= '0' && token.front() <= '9' &&
+                         token.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (version) return std::string(token);
+    rest.remove_prefix(end);
+  }
+  return {};
 }
 
 }  // namespace mlsim::probe

@@ -42,6 +42,11 @@ struct GemmShape {
 double gemm_flops(const GemmShape& s);          // 2 m n k
 double gemm_min_bytes(const GemmShape& s);      // A + B read once, D written once
 
+// The driver version in the first line of /proc/driver/nvidia/version ("" if none): the first token
+// after "Kernel Module" made of digits and dots. The open modules print "Open Kernel Module for
+// x86_64  580.159.04", where the token right after is "for" (seen on an H200, 2026-12-04).
+std::string driver_version_from_proc_line(std::string_view line);
+
 struct DeviceInfo {
   std::string name;
   int cc_major = 0;

@@ -87,15 +87,7 @@ std::string version_string(int v) {   // 13000 -> "13.0"
 std::string kernel_driver_version() {
   std::ifstream in("/proc/driver/nvidia/version");
   std::string line;
-  if (in && std::getline(in, line)) {
-    // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  Thu ..."
-    const auto pos = line.find("Kernel Module");
-    if (pos != std::string::npos) {
-      std::istringstream ss(line.substr(pos + 13));
-      std::string v;
-      if (ss >> v) return v;
-    }
-  }
+  if (in && std::getline(in, line)) return driver_version_from_proc_line(line);
   return {};
 }
 

@@ -202,6 +202,16 @@ Samples timed_samples(TimingContext& ctx, int count, const std::function<void()>
                       const std::function<void()>& body, double divisor, int per_hold) {
   Samples out;
   out.reserve(static_cast<std::size_t>(std::max(count, 0)));
+  // One untimed run outside the blocker first. CUDA loads kernels lazily (CUDA_MODULE_LOADING=LAZY,
+  // the default since CUDA 12.2), and loading one can wait for the device to go idle, which never
+  // happens while the blocking kernel spins: the first cuBLASLt GEMM of each new kernel then ran
+  // into the blocker's timeout (seen on an H200, 2026-12-04; CUDA Programming Guide, "Lazy
+  // Loading", possible issues: concurrent execution).
+  if (count > 0) {
+    if (pre) pre();
+    body();
+    PROBE_CUDA(cudaStreamSynchronize(ctx.stream));
+  }
   while (static_cast<int>(out.size()) < count) {
     const int n = std::min(per_hold, count - static_cast<int>(out.size()));
     ctx.blocker->hold(ctx.stream);

@@ -205,6 +205,17 @@ void test_sha256() {
                std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
 }
 
+void test_driver_version() {
+  CHECK_EQ_STR(driver_version_from_proc_line(
+                   "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  Thu Sep 11 2025"),
+               std::string("580.95.05"));
+  CHECK_EQ_STR(driver_version_from_proc_line(
+                   "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build"),
+               std::string("580.159.04"));
+  CHECK_EQ_STR(driver_version_from_proc_line("NVRM version: no module named here"), std::string());
+  CHECK_EQ_STR(driver_version_from_proc_line("Kernel Module for x86_64"), std::string());
+}
+
 void test_fake_roofline() {
   const FakeParams p = fake_params("h100");
   FakeBackend fake(p, "h100", 1, 8, 0);
@@ -291,6 +302,7 @@ int main() {
   test_json();
   test_shapes_and_plan();
   test_sha256();
+  test_driver_version();
   test_fake_roofline();
   test_fake_determinism();
   test_fake_end_to_end();
