@@ -1,7 +1,7 @@
 // `mlsim calibrate`: measure this machine with the GPU probe, or import measurements, fit them
 // (analysis/calibration_fit) and write a calibrated zoo entry: the zoo entry's own figures plus a
 // `calibrated:` block (docs/calibration.md).
-//   mlsim calibrate --import FILE (--accelerator ID | --node ID) -o OUT.yaml [--force] [--nranks N] [--op OP]
+//   mlsim calibrate --import FILE [--import FILE ...] (--accelerator ID | --node ID) -o OUT.yaml [--force] [--nranks N] [--op OP]
 //   mlsim calibrate (--quick | --full | --shapes-of SCENARIO) [--accelerator ID] [--node ID] -o OUT.yaml
 //                   [--probe PATH] [--raw-out RAW.json] [--dry-run] [--force]
 #include <CLI/CLI.hpp>
@@ -29,19 +29,20 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Options {
-  std::string import_file, accelerator, node, output, op, probe, raw_out, shapes_of;
+  std::vector<std::string> import_files;   // one or more raw files of one device, merged in order
+  std::string accelerator, node, output, op, probe, raw_out, shapes_of;
   long long nranks = 0;
   bool quick = false, full = false, dry_run = false, force = false;
 };
 
 // Reads FILE as a raw probe JSON or an nccl-tests log (text or JSON).
-std::optional<spec::RawCalibration> read_measurements(const Options& o, Diagnostics& d) {
+std::optional<spec::RawCalibration> read_one(const Options& o, const std::string& file, Diagnostics& d) {
   std::string text;
-  if (!spec::read_text_file(o.import_file, text, d)) return std::nullopt;
+  if (!spec::read_text_file(file, text, d)) return std::nullopt;
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
     Diagnostics probe_diags;
-    const spec::Node root = spec::load_yaml(text, o.import_file, probe_diags);
+    const spec::Node root = spec::load_yaml(text, file, probe_diags);
     if (probe_diags.has_errors()) {
       d = std::move(probe_diags);
       return std::nullopt;
@@ -52,9 +53,30 @@ std::optional<spec::RawCalibration> read_measurements(const Options& o, Diagnost
       return raw;
     }
   }
-  auto raw = spec::read_nccl_tests(text, o.import_file, d, o.nranks > 0 ? std::optional<long long>(o.nranks) : std::nullopt, o.op);
+  auto raw = spec::read_nccl_tests(text, file, d, o.nranks > 0 ? std::optional<long long>(o.nranks) : std::nullopt, o.op);
   if (d.has_errors()) return std::nullopt;
   return raw;
+}
+
+// Every --import file, merged into one measurement of one device (spec::merge_raw).
+std::optional<spec::RawCalibration> read_measurements(const Options& o, Diagnostics& d) {
+  std::vector<spec::RawCalibration> parts;
+  for (const auto& file : o.import_files) {
+    auto raw = read_one(o, file, d);
+    if (!raw) return std::nullopt;
+    parts.push_back(std::move(*raw));
+  }
+  if (parts.size() == 1) return std::move(parts.front());
+  auto merged = spec::merge_raw(std::move(parts), o.import_files, d);
+  if (d.has_errors()) return std::nullopt;
+  return merged;
+}
+
+// The raw files as the entry names them: their file names, joined.
+std::string raw_names(const Options& o) {
+  std::string out;
+  for (const auto& f : o.import_files) out += (out.empty() ? "" : " + ") + fs::path(f).filename().string();
+  return out;
 }
 
 spec::Node scalar(const std::string& s) { return spec::Node::make_scalar(s, Origin{}); }
@@ -102,26 +124,29 @@ void import_and_write(const Options& o, Context& ctx) {
   if (ctx.report(d)) return;
   auto raw = read_measurements(o, d);
   if (ctx.report(d) || !raw) return;
-  const std::string raw_name = fs::path(o.import_file).filename().string();
+  const std::string raw_name = raw_names(o);
+  const std::string what = o.import_files.size() == 1 ? o.import_files.front() : raw_name;
+  std::string command = "mlsim calibrate";
+  for (const auto& f : o.import_files) command += " --import " + fs::path(f).filename().string();
   std::string text;
   std::string kind;
   if (!o.accelerator.empty()) {   // exactly one of accelerator / node is set here
     kind = "accelerator";
     if (raw->source != "probe") {
-      ctx.err << "mlsim: error: " << o.import_file << ": an nccl-tests log holds collective curves only; import it with --node ID\n";
+      ctx.err << "mlsim: error: " << what << ": an nccl-tests log holds collective curves only; import it with --node ID\n";
       ctx.exit_code = kExitBadInput;
       return;
     }
     spec::CalibratedAccelerator c = analysis::fit_accelerator(*raw, raw_name);
     if (c.gemm.empty() && c.memory.empty() && c.host_link.empty() && !c.device_gap_s && !c.l2_bandwidth) {
-      ctx.err << "mlsim: error: " << o.import_file << ": no accelerator measurement (gemm, memory, l2, host_link, launch) to fit\n";
+      ctx.err << "mlsim: error: " << what << ": no accelerator measurement (gemm, memory, l2, host_link, launch) to fit\n";
       ctx.exit_code = kExitBadInput;
       return;
     }
     const std::string source = provenance_line(c.provenance);
     auto entry = overlay(zoo, kind, o.accelerator, spec::calibrated_to_node(c), source, d);
     if (ctx.report(d) || !entry) return;
-    text = "# " + o.accelerator + " with measured curves (mlsim calibrate --import " + raw_name + ").\n" +
+    text = "# " + o.accelerator + " with measured curves (" + command + ").\n" +
            "# The nominal figures above `calibrated:` are the zoo entry's; the solver uses the calibrated block where it has a curve.\n" +
            spec::to_yaml(*entry);
   }
@@ -129,14 +154,14 @@ void import_and_write(const Options& o, Context& ctx) {
     kind = "node";
     spec::CalibratedNode c = analysis::fit_node(*raw, raw_name);
     if (c.collectives.empty()) {
-      ctx.err << "mlsim: error: " << o.import_file
+      ctx.err << "mlsim: error: " << what
               << ": no collective measured on 2 or more ranks to fit (a one-GPU probe run measures only the single-rank floor)\n";
       ctx.exit_code = kExitBadInput;
       return;
     }
     auto entry = overlay(zoo, kind, o.node, spec::calibrated_to_node(c), provenance_line(c.provenance), d);
     if (ctx.report(d) || !entry) return;
-    text = "# " + o.node + " with measured collective curves (mlsim calibrate --import " + raw_name + ").\n" + spec::to_yaml(*entry);
+    text = "# " + o.node + " with measured collective curves (" + command + ").\n" + spec::to_yaml(*entry);
   }
   for (const auto& note : raw->notes) ctx.err << "mlsim: note: " << note << "\n";
   if (!validate(text, kind, o.output, d)) {
@@ -263,7 +288,7 @@ void measure(Options o, Context& ctx) {
     return;
   }
   if (rc != 0) ctx.err << "mlsim: warning: the probe exited " << rc << " (3: some measurements failed; 4: stopped early); fitting what it wrote\n";
-  o.import_file = raw;
+  o.import_files = {raw};
   if (o.accelerator.empty()) {
     Diagnostics rd;
     const auto measured = read_measurements(o, rd);
@@ -294,7 +319,9 @@ void measure(Options o, Context& ctx) {
 void add_calibrate_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("calibrate", "measure this machine's GPU with the probe, or import measurements, and write a calibrated entry");
-  auto* imp = sub->add_option("--import", o->import_file, "a raw probe JSON file, or an nccl-tests log (text or -J JSON)");
+  auto* imp = sub->add_option("--import", o->import_files,
+                              "a raw probe JSON file, or an nccl-tests log (text or -J JSON); several (repeat, or list) are merged as one "
+                              "device's measurements, a configuration measured twice taking the later file's");
   auto* quick = sub->add_flag("--quick", o->quick, "run the probe's quick sweep (about 5 minutes)");
   auto* full = sub->add_flag("--full", o->full, "run the probe's full sweep");
   auto* shapes = sub->add_option("--shapes-of", o->shapes_of, "measure exactly the GEMM shapes of this scenario");
@@ -312,7 +339,7 @@ void add_calibrate_command(CLI::App& app, Context& ctx) {
   sub->add_option("--raw-out", o->raw_out, "where the probe writes its raw JSON (default: OUT.yaml.raw.json)");
   sub->add_flag("--dry-run", o->dry_run, "print the plan and its estimated time; measure nothing");
   sub->callback([o, &ctx]() {
-    if (!o->import_file.empty()) {
+    if (!o->import_files.empty()) {
       if (o->accelerator.empty() == o->node.empty()) {
         ctx.err << "mlsim: error: --import needs exactly one of --accelerator ID or --node ID\n";
         ctx.exit_code = kExitBadInput;

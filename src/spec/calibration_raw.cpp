@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/unit_parser.hpp"
 #include "spec/calibrated.hpp"
@@ -407,6 +408,84 @@ RawCalibration read_nccl_tests(const std::string& text, const std::string& file,
   }
   finish_group_size(raw, n_from_log, nranks_override, d, top);
   return raw;
+}
+
+namespace {
+
+// Appends `extra` to `rows`; a row whose key equals an earlier row's replaces it. Returns how many
+// were replaced.
+template <class Row, class Key>
+std::size_t merge_rows(std::vector<Row>& rows, const std::vector<Row>& extra, Key key) {
+  std::size_t replaced = 0;
+  for (const Row& r : extra) {
+    const auto same = std::find_if(rows.begin(), rows.end(), [&](const Row& old) { return key(old) == key(r); });
+    if (same != rows.end()) {
+      *same = r;
+      ++replaced;
+    } else {
+      rows.push_back(r);
+    }
+  }
+  return replaced;
+}
+
+}  // namespace
+
+RawCalibration merge_raw(std::vector<RawCalibration> parts, const std::vector<std::string>& names, Diagnostics& d) {
+  if (parts.empty()) return {};
+  const auto name = [&](std::size_t i) { return i < names.size() ? names[i] : "file " + std::to_string(i + 1); };
+  RawCalibration out = std::move(parts.front());
+  std::size_t replaced = 0;
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    RawCalibration& p = parts[i];
+    const Origin where{name(i), 0, 0};
+    if (p.source != out.source) {
+      d.error(where, "a " + p.source + " file cannot be merged with " + name(0) + ", a " + out.source +
+                         " file: import probe files together, nccl-tests logs together");
+      return out;
+    }
+    if (p.source == "probe" && p.device != out.device) {
+      d.error(where, "measured on \"" + p.device + "\", " + name(0) + " on \"" + out.device +
+                         "\": one calibrated entry holds one device's measurements");
+      return out;
+    }
+    if (p.driver != out.driver) {
+      out.notes.push_back(name(i) + " ran under driver " + (p.driver.empty() ? "unknown" : p.driver) + ", " + name(0) +
+                          " under " + (out.driver.empty() ? "unknown" : out.driver) + "; the entry names the first");
+    }
+    out.complete = out.complete && p.complete;
+    if (!p.mode.empty() && p.mode != out.mode) {
+      // The tool line names the mode ("mlsim-probe 0.1.0 (backend cuda, mode quick)"): name both.
+      const std::string merged_mode = out.mode.empty() ? p.mode : out.mode + "+" + p.mode;
+      if (const auto at = out.tool.rfind("mode " + out.mode); !out.mode.empty() && at != std::string::npos) {
+        out.tool.replace(at, 5 + out.mode.size(), "mode " + merged_mode);
+      }
+      out.mode = merged_mode;
+    }
+    replaced += merge_rows(out.gemm, p.gemm, [](const RawGemm& g) {
+      return std::tuple(static_cast<int>(g.precision), g.m, g.n, g.k);
+    });
+    const auto by_bytes = [](const RawSized& r) { return std::pair(r.bytes, r.working_set); };
+    for (const auto& [pattern, rows] : p.memory) replaced += merge_rows(out.memory[pattern], rows, by_bytes);
+    for (const auto& [direction, rows] : p.host_link) replaced += merge_rows(out.host_link[direction], rows, by_bytes);
+    replaced += merge_rows(out.l2, p.l2, by_bytes);
+    for (auto stat : {&RawCalibration::device_gap, &RawCalibration::graph_gap, &RawCalibration::host_enqueue}) {
+      if (p.*stat) {
+        if (out.*stat) ++replaced;
+        out.*stat = p.*stat;
+      }
+    }
+    replaced += merge_rows(out.collectives, p.collectives, [](const RawCollective& c) {
+      return std::tuple(c.op, c.nranks, c.nodes, c.dtype, c.bytes);
+    });
+    for (auto& n : p.notes) out.notes.push_back(std::move(n));
+  }
+  std::string list;
+  for (std::size_t i = 0; i < parts.size(); ++i) list += (i ? (i + 1 == parts.size() ? " and " : ", ") : "") + name(i);
+  std::string note = "merged " + std::to_string(parts.size()) + " files (" + list + ")";
+  if (replaced > 0) note += "; " + std::to_string(replaced) + " configurations measured again in a later file take its measurement";
+  out.notes.push_back(note);
+  return out;
 }
 
 }  // namespace mlsim::spec

@@ -69,6 +69,13 @@ RawCalibration read_raw_probe(const Node& root, Diagnostics& d);
 RawCalibration read_nccl_tests(const std::string& text, const std::string& file, Diagnostics& d,
                                std::optional<long long> nranks_override, const std::string& op_override = "");
 
+// Several raw files of one device as one, for `mlsim calibrate --import A --import B` (a quick
+// sweep and a `--shapes` run of the same GPU, say). The files must be of one kind (probe or
+// nccl-tests) and, for probe files, name one device; a configuration measured in more than one file
+// keeps the later file's measurement, and the result's notes say how many were replaced. `names`
+// label the files in errors and notes (one per part).
+RawCalibration merge_raw(std::vector<RawCalibration> parts, const std::vector<std::string>& names, Diagnostics& d);
+
 // The group size that nccl-tests' bus factor `busbw / algbw` implies for `op` (nullopt when the
 // ratio fits no integer group size within 2 %).
 std::optional<long long> ranks_from_bus_ratio(const std::string& op, double busbw_over_algbw);

@@ -897,8 +897,8 @@ TEST_CASE("the calibrated H200 (calibrated/, measured by mlsim-probe): the H200 
   // The same published points predicted with the zoo's nominal h200_sxm and with the calibrated
   // overlay of calibrated/h200_sxm.yaml (cuBLASLt GEMMs at the points' own shapes, the copy curve and
   // the launch gaps of one H200, 2026-12-04). docs/calibration.md, "The H200 calibration": the median
-  // absolute error of the eight H200 TensorRT-LLM points goes from 11.6% to 9.4%, the 70B's four
-  // from 14.7% to 9.6%.
+  // absolute error of the eight H200 TensorRT-LLM points goes from 11.6% to 10.0%, the 70B's four
+  // from 14.7% to 10.1%.
   const std::string pub = test::source_path("validation/published.yaml");
   const auto nominal = test::run_cli({"accuracy", pub, "-f", "json"});
   const auto calibrated = test::run_cli({"--zoo", test::source_path("calibrated"), "accuracy", pub, "-f", "json"});
@@ -929,9 +929,9 @@ TEST_CASE("the calibrated H200 (calibrated/, measured by mlsim-probe): the H200 
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
   };
   CHECK(median_abs(nom, "") == doctest::Approx(0.116).epsilon(0.05));
-  CHECK(median_abs(cal, "") == doctest::Approx(0.094).epsilon(0.05));
+  CHECK(median_abs(cal, "") == doctest::Approx(0.100).epsilon(0.05));
   CHECK(median_abs(nom, "-70B-") == doctest::Approx(0.147).epsilon(0.05));
-  CHECK(median_abs(cal, "-70B-") == doctest::Approx(0.096).epsilon(0.05));
+  CHECK(median_abs(cal, "-70B-") == doctest::Approx(0.101).epsilon(0.05));
   // Measured GEMMs are slower than the nominal fp8 rate at these shapes: every 70B point (prefill-
   // and batched-decode-heavy) comes down, none by more than 7 points.
   for (const auto& [id, err] : nom) {

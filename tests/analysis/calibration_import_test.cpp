@@ -204,6 +204,81 @@ TEST_CASE("mlsim calibrate --import: nccl-tests log -> node entry that lint acce
   CHECK(r.out.find("estimated time: about") != std::string::npos);
 }
 
+TEST_CASE("merge_raw: one device's files as one, a configuration measured twice taking the later file's") {
+  const auto gemm = [](double m, double median_s) {
+    spec::RawGemm g;
+    g.precision = Precision::kFp8;
+    g.m = m;
+    g.n = 4096;
+    g.k = 4096;
+    g.stats.median_s = median_s;
+    g.stats.samples = 10;
+    return g;
+  };
+  spec::RawCalibration quick;
+  quick.source = "probe";
+  quick.device = "NVIDIA H200";
+  quick.driver = "580.159.04";
+  quick.mode = "quick";
+  quick.tool = "mlsim-probe 0.1.0 (backend cuda, mode quick)";
+  quick.gemm = {gemm(128, 11e-6), gemm(4096, 104e-6)};
+  quick.memory["copy"] = {spec::RawSized{1e9, 0.0, spec::RawStats{250e-6, 10, 0.0}}};
+  quick.device_gap = spec::RawStats{1.37e-6, 1000, 0.0};
+  spec::RawCalibration shapes = quick;
+  shapes.mode = "shapes";
+  shapes.memory.clear();
+  shapes.device_gap.reset();
+  shapes.gemm = {gemm(128, 12e-6), gemm(1024, 30e-6)};
+
+  Diagnostics d;
+  const auto merged = spec::merge_raw({quick, shapes}, {"quick.json", "shapes.json"}, d);
+  REQUIRE_FALSE(d.has_errors());
+  REQUIRE(merged.gemm.size() == 3);   // 128 (measured in both), 4096, 1024
+  CHECK(merged.gemm[0].m == 128);
+  CHECK(merged.gemm[0].stats.median_s == 12e-6);   // the later file's
+  CHECK(merged.gemm[1].stats.median_s == 104e-6);
+  CHECK(merged.gemm[2].m == 1024);
+  CHECK(merged.memory.at("copy").size() == 1);   // kept from the first file
+  REQUIRE(merged.device_gap);
+  CHECK(merged.device_gap->median_s == 1.37e-6);
+  CHECK(merged.mode == "quick+shapes");
+  CHECK(merged.tool == "mlsim-probe 0.1.0 (backend cuda, mode quick+shapes)");
+  REQUIRE_FALSE(merged.notes.empty());
+  CHECK(merged.notes.back() ==
+        "merged 2 files (quick.json and shapes.json); 1 configurations measured again in a later file take its measurement");
+
+  // Another device, or another kind of file: refused with the file's name.
+  spec::RawCalibration h100 = shapes;
+  h100.device = "NVIDIA H100 80GB HBM3";
+  Diagnostics d2;
+  spec::merge_raw({quick, h100}, {"quick.json", "h100.json"}, d2);
+  REQUIRE(d2.has_errors());
+  CHECK(d2.format().find("h100.json") != std::string::npos);
+  CHECK(d2.format().find("one calibrated entry holds one device's measurements") != std::string::npos);
+  spec::RawCalibration log;
+  log.source = "nccl-tests";
+  Diagnostics d3;
+  spec::merge_raw({quick, log}, {"quick.json", "all_reduce.log"}, d3);
+  CHECK(d3.format().find("all_reduce.log") != std::string::npos);
+  CHECK(d3.format().find("cannot be merged") != std::string::npos);
+}
+
+TEST_CASE("mlsim calibrate --import A --import B: the committed H200 entry is what its two raw files give") {
+  // calibrated/h200_sxm.yaml was written by this command from calibrated/measurements/ (the header
+  // and the raw paths edited to point there); refitting must give the same curves.
+  const fs::path dir = scratch("h200_refit");
+  const std::string m = test::source_path("calibrated/measurements/h200_2026-12-04/");
+  const auto r = test::run_cli({"calibrate", "--import", m + "h200_quick.raw.json", "--import", m + "h200_shapes.raw.json",
+                                "--accelerator", "h200_sxm", "-o", (dir / "h200_sxm.yaml").string()});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.err.find("merged 2 files") != std::string::npos);
+  const std::string refit = slurp(dir / "h200_sxm.yaml");
+  const std::string committed = slurp(test::source_path("calibrated/h200_sxm.yaml"));
+  const auto block = [](const std::string& text) { return text.substr(text.find("\n  gemm:")); };
+  CHECK(block(refit) == block(committed));
+  CHECK(refit.find("mode quick+shapes") != std::string::npos);
+}
+
 #ifdef MLSIM_PROBE_FAKE
 TEST_CASE("end to end: fake probe -> raw JSON -> calibrate -> lint -> analyze moves the prediction the measured way") {
   const fs::path dir = scratch("e2e");
