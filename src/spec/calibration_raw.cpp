@@ -440,8 +440,9 @@ RawCalibration merge_raw(std::vector<RawCalibration> parts, const std::vector<st
     RawCalibration& p = parts[i];
     const Origin where{name(i), 0, 0};
     if (p.source != out.source) {
-      d.error(where, "a " + p.source + " file cannot be merged with " + name(0) + ", a " + out.source +
-                         " file: import probe files together, nccl-tests logs together");
+      const auto kind = [](const std::string& source) { return source == "probe" ? "a probe file" : "an nccl-tests log"; };
+      d.error(where, std::string(kind(p.source)) + " cannot be merged with " + name(0) + ", " + kind(out.source) +
+                         ": import probe files together, nccl-tests logs together");
       return out;
     }
     if (p.source == "probe" && p.device != out.device) {
