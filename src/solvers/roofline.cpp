@@ -2,10 +2,35 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace mlsim::solvers {
 
 const char* bound_name(Bound b) { return b == Bound::kCompute ? "compute" : "memory_bandwidth"; }
+
+namespace {
+
+// The lookup tables of a calibrated block, built once per block (every copy of a spec shares its
+// block, and an evaluation asks for its rates each time: a sweep over a calibrated accelerator
+// built the tables of ~600 measured GEMMs per design point, 12x the nominal evaluation).
+// Keyed by the block's owner (control block), so a freed block's key never matches a new one.
+std::shared_ptr<const Rates::Calibrated> calibrated_tables(const std::shared_ptr<const spec::CalibratedAccelerator>& block) {
+  static std::mutex mutex;
+  static std::map<std::weak_ptr<const spec::CalibratedAccelerator>, std::shared_ptr<const Rates::Calibrated>, std::owner_less<>> cache;
+  const std::lock_guard lock(mutex);
+  if (const auto it = cache.find(block); it != cache.end()) return it->second;
+  if (cache.size() >= 16) std::erase_if(cache, [](const auto& entry) { return entry.first.expired(); });
+  auto c = std::make_shared<Rates::Calibrated>();
+  for (const auto& g : block->gemm) c->gemm[static_cast<std::size_t>(g.precision)].emplace(g);
+  if (const auto* copy = block->memory_at("copy")) c->memory = *copy;
+  c->kernel_fixed_s = block->device_gap_s.value_or(0.0);
+  cache.emplace(block, c);
+  return c;
+}
+
+}  // namespace
 
 Rates achieved_rates(const spec::AcceleratorSpec& a) {
   Rates r;
@@ -27,13 +52,7 @@ Rates achieved_rates(const spec::AcceleratorSpec& a) {
   // precision, so only the activations' precision needs a peak.
   r.memory_bandwidth = a.memory_bandwidth.si() * a.efficiency.memory;
   for (const auto& [flops, fraction] : a.efficiency.gemm_size) r.gemm_size.emplace_back(std::log(flops), fraction);
-  if (a.calibrated) {
-    auto c = std::make_shared<Rates::Calibrated>();
-    for (const auto& g : a.calibrated->gemm) c->gemm[static_cast<std::size_t>(g.precision)].emplace(g);
-    if (const auto* copy = a.calibrated->memory_at("copy")) c->memory = *copy;
-    c->kernel_fixed_s = a.calibrated->device_gap_s.value_or(0.0);
-    r.calibrated = std::move(c);
-  }
+  if (a.calibrated) r.calibrated = calibrated_tables(a.calibrated.ptr());
   return r;
 }
 

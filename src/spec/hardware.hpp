@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "core/shared_value.hpp"
 #include "spec/calibrated.hpp"
 #include "spec/operations_spec.hpp"
 #include "spec/precision.hpp"
@@ -45,7 +46,9 @@ struct AcceleratorSpec {
   std::optional<Usd> purchase_price;
   std::optional<UsdPerSecond> rental_price;
   Efficiency efficiency;
-  std::optional<CalibratedAccelerator> calibrated;   // measured curves (mlsim calibrate); nominal figures stay as they are
+  // Measured curves (mlsim calibrate); the nominal figures stay as they are. Shared and immutable:
+  // copies of the spec share them, and the roofline builds its lookup tables once per block.
+  SharedValue<CalibratedAccelerator> calibrated;
 
   [[nodiscard]] std::optional<FlopsPerSecond> peak_at(Precision p) const { return peak[static_cast<std::size_t>(p)]; }
 
