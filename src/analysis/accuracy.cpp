@@ -235,6 +235,9 @@ std::vector<std::string> words_of(const std::string& name) {
   return out;
 }
 
+// Dao 2023 (FlashAttention-2), whose training table the flash-attention repository's configs detail.
+bool flash_attention_2_paper(const Node& e) { return has(lower(text_of(at(e, "source.title"))), "flashattention-2"); }
+
 // A zoo model named by an entry's model name (the Llama family, Mistral, GPT-2), or "".
 std::string zoo_model_for_name(const std::string& name, std::vector<std::string>& notes) {
   const auto w = words_of(name);
@@ -248,7 +251,7 @@ std::string zoo_model_for_name(const std::string& name, std::vector<std::string>
       } else if (i + 1 < w.size() && std::isdigit(static_cast<unsigned char>(w[i + 1][0])) != 0 && w[i + 1].back() != 'b') {
         version = w[i + 1].substr(0, 1);
       }
-    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5" || s == "mpt" || s == "falcon" || s == "gptj") {
+    } else if (s == "mistral" || s == "mixtral" || s == "qwen2.5" || s == "mpt" || s == "falcon" || s == "gptj" || s == "gpt3") {
       family = s;
     } else if (s == "gpt" && i + 1 < w.size() && w[i + 1] == "j") {
       family = "gptj";   // GPT-J
@@ -280,6 +283,13 @@ std::string zoo_model_for_name(const std::string& name, std::vector<std::string>
   if (family == "qwen2.5" && size == "7") return "qwen2_5_7b";
   if (family == "falcon" && size == "180") return "falcon_180b";
   if (family == "gptj" && size == "6") return "gptj_6b";
+  // GPT-3's small sizes as the flash-attention repository trains them (its training configs).
+  if (family == "gpt3" && size == "1.3") return "gpt3_1_3b";
+  if (family == "gpt3" && size == "2.7") {
+    notes.push_back("model \"" + name + "\": zoo gpt3_2_7b, 20 heads of 128 as the flash-attention repository trains it "
+                    "(GPT-3's own has 32 of 80; the FLOPs and weights are the same)");
+    return "gpt3_2_7b";
+  }
   // MosaicML's MPT family as llm-foundry's pretraining configs define it (models/mpt_*.yaml).
   if (family == "mpt" && (size == "125m" || size == "3" || size == "7" || size == "13" || size == "30" || size == "70")) {
     return "mpt_" + size + (size.back() == 'm' ? "" : "b");
@@ -417,6 +427,48 @@ std::vector<PublishedMapping::Variant> training_variants(const Node& e, const Tr
                std::to_string(c.global_batch) + " and model-parallel layout (the entry's also." + key + ")";
       return true;
     }
+    if (flash_attention_2_paper(e)) {
+      // Dao 2023's training table: the same trainer with other attention kernels, models or lengths.
+      if (key == "without_flashattention") {
+        v.overrides.push_back({"software.flash_attention", "false"});
+        v.note = "the same run with standard attention (the score matrix materialized; the entry's also." + key + ")";
+        return true;
+      }
+      if (key == "flashattention_v1") {
+        v.not_expressible = "FlashAttention (v1) kernels: the zoo's attention rate is FlashAttention-2's, and FlashAttention "
+                            "reached only 25-40% of the peak (FlashAttention-2 paper, section 1) on shapes no table gives";
+        return true;
+      }
+      // gpt3_<size>_<seq>k_fa2: another model or sequence length of the same trainer.
+      if (key.starts_with("gpt3_") && key.ends_with("k_fa2")) {
+        const auto parts = [&] {
+          std::vector<std::string> out;
+          std::string cur;
+          for (const char ch : key) {
+            if (ch == '_') {
+              out.push_back(cur);
+              cur.clear();
+            } else {
+              cur += ch;
+            }
+          }
+          out.push_back(cur);
+          return out;
+        }();
+        if (parts.size() != 4) return false;
+        std::vector<std::string> ignored;
+        const std::string model = zoo_model_for_name("gpt3-" + parts[1], ignored);
+        const long long seq = std::atoll(parts[2].c_str()) * 1024;
+        if (model.empty() || seq < 1024 || (1LL << 20) % seq != 0) return false;
+        v.overrides.push_back({"model", model});
+        v.overrides.push_back({"training.seq_len", std::to_string(seq)});
+        v.overrides.push_back({"training.global_batch", std::to_string((1LL << 20) / seq)});
+        if (seq > 2048) v.overrides.push_back({"model.max_seq_len", std::to_string(seq)});
+        v.note = "zoo " + model + " at " + std::to_string(seq) + " tokens, 1M-token batches (the entry's also." + key + ")";
+        return true;
+      }
+      return false;   // mfu_pct: the entry's own run in another unit
+    }
     if (key.starts_with("same_run_") && key.ends_with("_minutes") && m.quantity == PublishedMapping::Quantity::kTimeToTrainMinutes) {
       const std::string what = key.substr(9, key.size() - 9 - 8);   // "<k>x<gpu>"
       const auto x = what.find('x');
@@ -484,6 +536,11 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   // (off by default in Megatron-LM's arguments.py; bf16 turns it on).
   c.grad_precision = "fp16";
     notes.push_back("software: megatron_2021 (fused-softmax attention, no FlashAttention in 2021)");
+  } else if (flash_attention_2_paper(e)) {
+    // Dao 2023's training table ran the flash-attention repository's GPT trainer (training/README.md):
+    // PyTorch Lightning DDP, its FlashAttention-2 kernels, PyTorch eager around them.
+    c.software = "pytorch_eager";
+    notes.push_back("software: pytorch_eager (the flash-attention repository's PyTorch Lightning trainer with its FlashAttention-2 kernels)");
   } else if (has(lower(text_of(at(e, "parallel.sharding"))), "fsdp")) {
     // PyTorch FSDP's overlap (gradient reduce-scatter and next-unit all-gather prefetch) and its
     // eager host cost, not Megatron-LM's.
@@ -544,6 +601,18 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   if (model_id.rfind("mpt_", 0) == 0 && c.seq_len > 2048) {
     m.overrides.push_back({"model.max_seq_len", std::to_string(c.seq_len)});
     notes.push_back("model.max_seq_len = " + std::to_string(c.seq_len) + " (llm-foundry ties the position table to the run's sequence length)");
+  }
+  // So does the flash-attention repository (n_positions = datamodule.max_length, configs/model/gpt2.yaml).
+  if (model_id.rfind("gpt3_", 0) == 0 && c.seq_len > 2048) {
+    m.overrides.push_back({"model.max_seq_len", std::to_string(c.seq_len)});
+    notes.push_back("model.max_seq_len = " + std::to_string(c.seq_len) + " (n_positions is the run's max_length)");
+  }
+  const bool fa2_paper = flash_attention_2_paper(e);
+  if (fa2_paper && at(e, "parallel.zero_stage") == nullptr && at(e, "parallel.sharding") == nullptr) {
+    // training/configs/experiment/pile/gpt3xl-flash.yaml (which the 2.7B configs extend):
+    // strategy src.utils.ddp_zero1.DDPStrategyZero1, DDP with the optimizer states sharded.
+    c.zero = 1;
+    notes.push_back("ZeRO-1: DDP with sharded optimizer states (DDPStrategyZero1 in the repository's gpt3xl-flash.yaml)");
   }
 
   // Parallelism.
@@ -613,6 +682,10 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   } else if (const auto ts = integer_of(at(e, "also.tokens_per_step")); ts && *ts % d.seq_len == 0) {
     c.global_batch = *ts / d.seq_len;
     notes.push_back("global batch = tokens per step / sequence length = " + std::to_string(c.global_batch));
+  } else if (fa2_paper && (1LL << 20) % d.seq_len == 0) {
+    c.global_batch = (1LL << 20) / d.seq_len;
+    notes.push_back("global batch " + std::to_string(c.global_batch) + " sequences = 1M tokens (flash-attention training/README.md: "
+                    "1M-token batches for GPT3-1.3B and 2.7B; global_batch_size 512 at 2k, 128 at 8k in its configs)");
   } else {
     return not_expressible("the global batch is not given");
   }
@@ -644,6 +717,9 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     else return not_expressible("recompute policy \"" + text_of(at(e, "parallel.recompute")) + "\"");
   } else if (ac != nullptr && ac->is_scalar()) {
     c.recompute = lower(ac->scalar) == "true" ? "full" : "none";
+  } else if (fa2_paper) {
+    c.recompute = "none";
+    notes.push_back("recompute: none (flash-attention training/README.md: \"we don't need any activation checkpointing\")");
   } else if (narayanan_2021) {
     // The paper's FLOP count (Narayanan et al. 2021, section 5.1: 96·B·s·l·h²(1 + s/6h + V/16lh))
     // counts the recomputed forward pass, i.e. full activation recomputation, in every row.
@@ -1485,7 +1561,9 @@ std::vector<AccuracyPoint> AccuracyRunner::length_variants(const Node& entry, co
 std::vector<AccuracyPoint> AccuracyRunner::also_variants(const Node& entry, const AccuracyPoint& base, const PublishedMapping& m) {
   std::vector<AccuracyPoint> out;
   for (const PublishedMapping::Variant& var : m.variants) {
-    const Node* value = at(entry, "also." + var.also_key);
+    // Looked up by key, not by dotted path: a key may hold a dot ("gpt3_1.3B_8k_fa2").
+    const Node* also = entry.find("also");
+    const Node* value = also != nullptr ? also->find(var.also_key) : nullptr;
     if (value == nullptr || !number_of(value)) continue;
     AccuracyPoint v = variant_point(base, m, var.also_key, *value, var.compared);
     if (!var.not_expressible.empty()) {

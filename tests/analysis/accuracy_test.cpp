@@ -752,6 +752,55 @@ TEST_CASE("Korthikanti et al. 2022: Table 4's layer times are points, each the l
   CHECK(tb.layer_backward_s > evaluate(fwd).layer_backward_s + 0.99 * tb.layer_forward_s);
 }
 
+TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-attention repository's configs run it") {
+  // training/README.md and configs/experiment/pile/gpt3xl-flash.yaml: 1M-token batches, DDP with
+  // ZeRO-1, no activation checkpointing, FlashAttention-2 kernels. A key of `also` may hold a dot.
+  const std::string entry = R"(- id: A-FA2
+  category: A_training
+  metric: achieved_model_tflops_per_gpu
+  value: 196
+  unit: TFLOP/s per GPU
+  also: {without_flashattention: 142, flashattention_v1: 189, gpt3_2.7B_2k_fa2: 205, mfu_pct: 63}
+  hardware: {gpu: A100-SXM4-80GB, count: 8, peak_tflops_bf16_fp16: 312}
+  model: {name: GPT3-1.3B, params_b: 1.3, seq_len: 2048}
+  parallel: {dp: 8}
+  source: {title: "Dao 2023, FlashAttention-2", where: end-to-end GPT training table}
+)";
+  Diagnostics d;
+  const AccuracyReport r = published(entry, d);
+  CHECK_FALSE(d.has_errors());
+  // The entry, two runs of its own, FlashAttention v1 listed as not expressible; mfu_pct is the
+  // entry's own run in another unit.
+  REQUIRE(r.points.size() == 4);
+  const auto& main = point(r, "A-FA2");
+  REQUIRE(main.status == PointStatus::kScored);
+  Diagnostics d2;
+  const auto s = spec::load_scenario_text(main.scenario_yaml, "t", test::zoo(), main.overrides, d2);
+  REQUIRE(s.has_value());
+  CHECK(s->model.id == "gpt3_1_3b");
+  CHECK(s->software.id == "pytorch_eager");
+  CHECK(s->training->global_batch == 512);   // 2^20 tokens of 2,048
+  CHECK(s->training->parallelism.zero == 1);
+  CHECK(s->training->recompute == spec::Recompute::kNone);
+  analysis::Evaluator ev;
+  const auto t = *ev.evaluate(*s).training;
+  // Model FLOPs per step by hand: 2^20 tokens x (6 x (24 x 12 h^2 + V h) + 12 l s h), h 2048,
+  // V 50,264, l 24, s 2048 = 9.5141e15 (the paper's Megatron-3/4 count gives 1.7% less: its LM
+  // head term is 4.5 V h per token).
+  CHECK(t.model_flops_per_step == doctest::Approx(9.514108474884096e15).epsilon(1e-9));
+  CHECK(*main.predicted == doctest::Approx(t.mfu * 312.0).epsilon(1e-9));
+  CHECK(point(r, "A-FA2@without_flashattention").status == PointStatus::kScored);
+  CHECK(*point(r, "A-FA2@without_flashattention").predicted < *main.predicted);   // materialized attention is slower
+  CHECK(point(r, "A-FA2@flashattention_v1").status == PointStatus::kNotExpressible);
+  const auto& other = point(r, "A-FA2@gpt3_2.7B_2k_fa2");
+  REQUIRE(other.status == PointStatus::kScored);
+  CHECK(*other.expected == 205.0);
+  const auto s27 = spec::load_scenario_text(other.scenario_yaml, "t", test::zoo(), other.overrides, d2);
+  REQUIRE(s27.has_value());
+  CHECK(s27->model.id == "gpt3_2_7b");
+  CHECK(s27->training->global_batch == 512);
+}
+
 TEST_CASE("bad published input: errors with file:line:col, every one at once") {
   Diagnostics d;
   published("- id: A\n  category: A_training\n  metric: m\n  value: 1\n- category: B\n  metric: m\n  value: 2\n"
@@ -824,8 +873,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   // two-node all-reduce, Korthikanti et al.'s other eight Table 4 layer times and the 1T run's HFU;
   // TensorRT-LLM 0.5's four 128-token first tokens and its two Falcon-180B ones,
   // 405B on H200 at two lengths, the 530B run on 560 and 1,120 GPUs, and llm.c's run on 8 H100s;
-  // the supplement's five 128-token first tokens.
-  CHECK(variants == 55);
+  // the supplement's five 128-token first tokens; FlashAttention-2's runs without it (two), with
+  // FlashAttention v1 (two, listed as not expressible) and at the other model and length (two).
+  CHECK(variants == 61);
   for (const auto& id : want) CHECK_MESSAGE(want.count(id) == 1, id);
   CHECK(per_category["vtrain_multi"] == 109);
   CHECK(per_category["vtrain_single"] == 1440);
@@ -886,9 +936,9 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
   for (const auto& c : j["categories"]) {
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
-    // The published points (docs/accuracy.md: training median 8.7% over 40 points, inference
-    // 21.8% over 48), guarded the same way.
-    if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.095);
+    // The published points (docs/accuracy.md: training median 9.7% over 45 points, 8.7% over the
+    // 40 before the FlashAttention-2 runs were expressed; inference 21.8% over 48), guarded the same way.
+    if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
     if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.22);
   }
 }
