@@ -120,7 +120,11 @@ struct PublishedMapping {
     kCheckpointTb, kFailuresInDuration, kClusterMtbfHours, kGpuHours, kGpuHoursTimesTdpKwh,
     // One transformer layer of one micro-batch (training.layer): forward + backward, forward,
     // backward, in ms; HFU in percent.
-    kLayerMs, kLayerForwardMs, kLayerBackwardMs, kHfuPercent
+    kLayerMs, kLayerForwardMs, kLayerBackwardMs, kHfuPercent,
+    // TFLOP/s per GPU with the source's own count, Megatron-LM's formula scaled by 3/4 to model
+    // FLOPs, 72·B·s·l·h²(1 + s/6h + V/16lh) per step (Narayanan et al. 2021 section 5.1; the
+    // flash-attention repository's training/README.md), over the predicted step time.
+    kMegatronModelTflops
   };
   Quantity quantity = Quantity::kMfuPercent;
   double peak_tflops = 0;             // for the × peak quantities
