@@ -441,20 +441,7 @@ std::vector<PublishedMapping::Variant> training_variants(const Node& e, const Tr
       }
       // gpt3_<size>_<seq>k_fa2: another model or sequence length of the same trainer.
       if (key.starts_with("gpt3_") && key.ends_with("k_fa2")) {
-        const auto parts = [&] {
-          std::vector<std::string> out;
-          std::string cur;
-          for (const char ch : key) {
-            if (ch == '_') {
-              out.push_back(cur);
-              cur.clear();
-            } else {
-              cur += ch;
-            }
-          }
-          out.push_back(cur);
-          return out;
-        }();
+        const auto parts = split(key, '_');   // gpt3, <size>, <seq>k, fa2
         if (parts.size() != 4) return false;
         std::vector<std::string> ignored;
         const std::string model = zoo_model_for_name("gpt3-" + parts[1], ignored);
