@@ -442,11 +442,13 @@ std::vector<PublishedMapping::Variant> training_variants(const Node& e, const Tr
       // gpt3_<size>_<seq>k_fa2: another model or sequence length of the same trainer.
       if (key.starts_with("gpt3_") && key.ends_with("k_fa2")) {
         const auto parts = split(key, '_');   // gpt3, <size>, <seq>k, fa2
-        if (parts.size() != 4) return false;
         std::vector<std::string> ignored;
-        const std::string model = zoo_model_for_name("gpt3-" + parts[1], ignored);
-        const long long seq = std::atoll(parts[2].c_str()) * 1024;
-        if (model.empty() || seq < 1024 || (1LL << 20) % seq != 0) return false;
+        const std::string model = parts.size() == 4 ? zoo_model_for_name("gpt3-" + parts[1], ignored) : "";
+        const long long seq = parts.size() == 4 ? std::atoll(parts[2].c_str()) * 1024 : 0;
+        if (model.empty() || seq < 1024 || (1LL << 20) % seq != 0) {
+          v.not_expressible = "also." + key + ": expected gpt3_<1.3B|2.7B>_<k tokens, a power of two>k_fa2";
+          return true;
+        }
         v.overrides.push_back({"model", model});
         v.overrides.push_back({"training.seq_len", std::to_string(seq)});
         v.overrides.push_back({"training.global_batch", std::to_string((1LL << 20) / seq)});

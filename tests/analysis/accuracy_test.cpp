@@ -760,7 +760,7 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   metric: achieved_model_tflops_per_gpu
   value: 196
   unit: TFLOP/s per GPU
-  also: {without_flashattention: 142, flashattention_v1: 189, gpt3_2.7B_2k_fa2: 205, mfu_pct: 63}
+  also: {without_flashattention: 142, flashattention_v1: 189, gpt3_2.7B_2k_fa2: 205, gpt3_13B_2k_fa2: 150, mfu_pct: 63}
   hardware: {gpu: A100-SXM4-80GB, count: 8, peak_tflops_bf16_fp16: 312}
   model: {name: GPT3-1.3B, params_b: 1.3, seq_len: 2048}
   parallel: {dp: 8}
@@ -769,9 +769,11 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   Diagnostics d;
   const AccuracyReport r = published(entry, d);
   CHECK_FALSE(d.has_errors());
-  // The entry, two runs of its own, FlashAttention v1 listed as not expressible; mfu_pct is the
-  // entry's own run in another unit.
-  REQUIRE(r.points.size() == 4);
+  // The entry, two runs of its own, FlashAttention v1 and a model the zoo lacks listed as not
+  // expressible; mfu_pct is the entry's own run in another unit.
+  REQUIRE(r.points.size() == 5);
+  CHECK(point(r, "A-FA2@gpt3_13B_2k_fa2").status == PointStatus::kNotExpressible);
+  CHECK(point(r, "A-FA2@gpt3_13B_2k_fa2").reason.find("gpt3_<1.3B|2.7B>") != std::string::npos);
   const auto& main = point(r, "A-FA2");
   REQUIRE(main.status == PointStatus::kScored);
   Diagnostics d2;

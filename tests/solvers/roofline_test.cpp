@@ -180,3 +180,34 @@ TEST_CASE("dequantization adds vector-unit time to the compute side of a GEMM") 
 
 }  // namespace
 }  // namespace mlsim
+
+namespace mlsim {
+
+TEST_CASE("achieved rates of a calibrated accelerator: its tables are built once per block, shared by the spec's copies") {
+  auto a = accelerator("h100_sxm");
+  spec::CalibratedAccelerator block;
+  spec::GemmCurve g;
+  g.precision = Precision::kBf16;
+  g.latency_s = 6e-6;
+  g.rate = 700e12;
+  g.bandwidth = 3e12;
+  block.gemm.push_back(g);
+  block.device_gap_s = 1.5e-6;
+  a.calibrated = block;
+  const spec::AcceleratorSpec copy = a;   // a sweep's or a plan's copy of the spec
+  const auto r1 = solvers::achieved_rates(a);
+  const auto r2 = solvers::achieved_rates(copy);
+  REQUIRE(r1.calibrated != nullptr);
+  CHECK(r1.calibrated == r2.calibrated);   // the same tables, not rebuilt
+  CHECK(r1.calibrated->kernel_fixed_s == 1.5e-6);
+  // An equal block loaded apart is another object: its own tables, with the same figures.
+  spec::AcceleratorSpec other = accelerator("h100_sxm");
+  other.calibrated = block;
+  const auto r3 = solvers::achieved_rates(other);
+  REQUIRE(r3.calibrated != nullptr);
+  CHECK(r3.calibrated != r1.calibrated);
+  CHECK(r3.calibrated->kernel_fixed_s == r1.calibrated->kernel_fixed_s);
+  CHECK(other == a);                       // specs still compare by value
+}
+
+}  // namespace mlsim
