@@ -308,8 +308,10 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     // Each device runs 1 / pp of the layers: the first micro-batch's prefill crosses every stage,
     // the others follow one stage behind; a decode round serves every micro-batch once, and takes at
     // least one traversal of the pipeline.
-    const double ttft = std::max((micro + pp - 1.0) / pp * pre_t.total_s() + p2p_pre, stream_s);
-    double tpot = std::max(std::max(micro, pp) / pp * dec_t.total_s() + p2p_dec, stream_s);
+    // The engine's host work between steps (not overlapped): per step, and per sequence of the step.
+    const double host_step = s.software.host_per_step.si() + mb * s.software.host_per_sequence.si();
+    const double ttft = std::max((micro + pp - 1.0) / pp * (pre_t.total_s() + chunks * host_step) + p2p_pre, stream_s);
+    double tpot = std::max(std::max(micro, pp) / pp * (dec_t.total_s() + host_step) + p2p_dec, stream_s);
     if (inf.speculative) {
       // Speculative decoding: k proposals, then one target pass over k + 1 tokens per sequence.
       const auto& sp = *inf.speculative;
@@ -392,7 +394,7 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
         const Priced p = price_ops(step_ops, 0, step_ops.size(), rates, nullptr);
         const auto st = solvers::sequence_time(p.gpu_s + step_comm(n * q), p.kernels + comm_kernels,
                                                q > 1.0 ? launch_eager : launch_graphs);
-        return std::max(st.total_s() + p2p(n * q), stream_s) + s.software.host_per_step.si();
+        return std::max(st.total_s() + p2p(n * q), stream_s) + s.software.host_per_step.si() + n * s.software.host_per_sequence.si();
       };
       const double kv_token_dev = *ir.kv_cache_bytes_per_token * kv_share_per_device(m, tp, pp);
       const double kv_room = (mem.capacity_bytes - weights - mem.workspace_bytes - transient_fixed) * s.software.kv_memory_fraction;

@@ -142,6 +142,12 @@ std::vector<Knob> build() {
   t.push_back(real("software.graph_launch", secs, "s", 0.0, kBig,
                    [](const Scenario& s) { return std::optional<double>(s.software.graph_launch.si()); },
                    [](Scenario& s, double v) { s.software.graph_launch = Seconds(v); }));
+  t.push_back(real("software.host_per_step", secs, "s", 0.0, kBig,
+                   [](const Scenario& s) { return std::optional<double>(s.software.host_per_step.si()); },
+                   [](Scenario& s, double v) { s.software.host_per_step = Seconds(v); }));
+  t.push_back(real("software.host_per_sequence", secs, "s", 0.0, kBig,
+                   [](const Scenario& s) { return std::optional<double>(s.software.host_per_sequence.si()); },
+                   [](Scenario& s, double v) { s.software.host_per_sequence = Seconds(v); }));
   t.push_back(real("software.workspace", bytes, "B", 0.0, kBig,
                    [](const Scenario& s) { return std::optional<double>(s.software.workspace.si()); },
                    [](Scenario& s, double v) { s.software.workspace = Bytes(v); }));

@@ -242,6 +242,7 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.max_sequences = r.integer("max_sequences", Need::kOptional, 1, 1LL << 40);
   s.block_size = r.integer("block_size", Need::kOptional, 1, 1LL << 20);
   s.host_per_step = r.quantity<Seconds>("host_per_step", "2 ms", Need::kOptional, true).value_or(Seconds(0.0));
+  s.host_per_sequence = r.quantity<Seconds>("host_per_sequence", "20 us", Need::kOptional, true).value_or(Seconds(0.0));
   s.kv_memory_fraction = r.number("kv_memory_fraction", Need::kOptional, 0.01, 1.0).value_or(1.0);
   if (const auto cs = r.choice("capacity_scheduler", {"guaranteed_no_evict", "max_utilization"})) {
     s.reserve_full_sequence = *cs == "guaranteed_no_evict";

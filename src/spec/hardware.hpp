@@ -115,6 +115,9 @@ struct SoftwareSpec {
   std::optional<long long> max_sequences;        // serving: most sequences the scheduler runs at once
   std::optional<long long> block_size;           // serving: tokens per KV-cache block (paged attention)
   Seconds host_per_step{0.0};                    // serving: scheduler, sampler and input preparation per step
+  // serving: host work per running sequence per step (its bookkeeping, sampling and response) that
+  // the engine does between steps, not overlapped with the device
+  Seconds host_per_sequence{0.0};
   // serving: the share of the memory left after weights and workspace that the KV cache may take
   // (TensorRT-LLM's free_gpu_memory_fraction); 1 when the engine sizes it otherwise
   double kv_memory_fraction = 1.0;

@@ -355,4 +355,37 @@ TEST_CASE("KV offload: the swapped blocks must fit in the node's host memory") {
   CHECK(short_of.infeasible_reason.rfind("traffic.kv_offload: at its peak the swapped KV cache needs ", 0) == 0);
 }
 
+TEST_CASE("host work per running sequence: each step of n sequences costs n x host_per_sequence more") {
+  // 32 requests of 16 + 64 tokens, all admitted at once (32 sequences, 512 prompt tokens in one
+  // step): one prefill step of 32 sequences, then 63 decode steps of 32. With 25 us per sequence
+  // every step is 32 x 25 us = 0.8 ms longer, so TTFT and TPOT both grow by exactly 0.8 ms.
+  const std::string yaml =
+      "schema_version: 1\nkind: scenario\nname: t\nsystem: {accelerator: h100_sxm, count: 1}\nmodel: llama3_8b\n"
+      "software: tensorrt_llm\ninference: {prompt_tokens: 16, output_tokens: 64, precision: fp8, "
+      "traffic: {arrival: offline, requests: 32}}\n";
+  const std::vector<spec::Override> limits = {{"software.max_sequences", "32"}, {"software.max_batched_tokens", "2048"}};
+  auto with = limits;
+  with.push_back({"software.host_per_sequence", "25 us"});
+  const auto base = test::evaluate_text(yaml, limits);
+  const auto slow = test::evaluate_text(yaml, with);
+  REQUIRE(base.inference.has_value());
+  REQUIRE(slow.inference.has_value());
+  REQUIRE(base.inference->serving.has_value());
+  CHECK(slow.inference->ttft_pct->p50 - base.inference->ttft_pct->p50 == doctest::Approx(32 * 25e-6).epsilon(1e-6));
+  CHECK(slow.inference->tpot_pct->p50 - base.inference->tpot_pct->p50 == doctest::Approx(32 * 25e-6).epsilon(1e-6));
+  // The whole run: 64 steps, each 0.8 ms longer.
+  const double tokens = 32.0 * 64.0;
+  CHECK(tokens / slow.inference->throughput_tokens_per_s - tokens / base.inference->throughput_tokens_per_s ==
+        doctest::Approx(64 * 32 * 25e-6).epsilon(1e-4));
+  // A fixed batch of 8 (no traffic): every decode step is 8 x 25 us + 1 ms (host_per_step) longer.
+  const std::string fixed = "schema_version: 1\nkind: scenario\nname: t\nsystem: {accelerator: h100_sxm, count: 1}\n"
+                            "model: llama3_8b\nsoftware: tensorrt_llm\ninference: {prompt_tokens: 16, output_tokens: 64, "
+                            "batch: 8, precision: fp8}\n";
+  const auto plain = test::evaluate_text(fixed);
+  const auto hosted = test::evaluate_text(fixed, {{"software.host_per_sequence", "25 us"}, {"software.host_per_step", "1 ms"}});
+  REQUIRE(plain.inference.has_value());
+  REQUIRE(hosted.inference.has_value());
+  CHECK(*hosted.inference->tpot_s - *plain.inference->tpot_s == doctest::Approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
+}
+
 }  // namespace mlsim
