@@ -878,8 +878,8 @@ PublishedMapping map_inference(const Node& e, const std::string& id, const std::
     y << "software: tensorrt_llm\n";
     notes.push_back("software: tensorrt_llm (the source's engine)");
   } else if (azure_trtllm) {
-    y << "software: tensorrt_llm\n";
-    notes.push_back("software: tensorrt_llm (the guide's Benchmarks/NVIDIA/LLMBenchmark.py runs trtllm-bench of TensorRT-LLM v0.15.0)");
+    y << "software: tensorrt_llm_0_15\n";
+    notes.push_back("software: tensorrt_llm_0_15 (the guide's Benchmarks/NVIDIA/LLMBenchmark.py builds a TensorRT engine and runs trtllm-bench of TensorRT-LLM v0.15.0)");
   } else if (engine.find("SGLang") != std::string::npos) {
     y << "software: sglang\n";
   }

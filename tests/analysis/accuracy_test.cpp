@@ -510,6 +510,46 @@ TEST_CASE("an entry's other runs in `also` are points of their own: another prom
   CHECK(*fewer.predicted > *point(r, "A-T2").predicted);
 }
 
+TEST_CASE("Azure's trtllm-bench runs: TensorRT-LLM 0.15's engine, built once from the longest dataset, host work per sequence") {
+  // The guide (Benchmarks/NVIDIA/LLMBenchmark.py) builds one engine per model from its longest
+  // dataset, here 2048 / 2048, and runs every length on it. Llama-3.1-8B in fp8 on one H100:
+  // engine 8.03e9 B = 7.48 GiB; KV cache (80 - 7.48) x 0.95 = 68.9 GiB at 2 x 32 x 8 x 128 x 1 B =
+  // 64 KiB per token, 4096 tokens a request: 275.6 requests -> max_batch_size 128 x ceil(275.6 / 128)
+  // = 384; max_num_tokens max(2048, 256 x ceil(551 / 256)) = 2048. The 128 / 128 run gets the same.
+  const std::string entry = R"(- id: B-AZ
+  category: B_inference
+  metric: offline_throughput
+  value: 11724
+  unit: tokens/s (isl 1024 / osl 1024, 1000 requests)
+  also: {isl128_osl128: 15163, isl2048_osl2048: 8026}
+  hardware: {gpu: H100-SXM5-80GB (HBM3), count: 1}
+  model: {name: Llama-3.1-8B, params_b: 8}
+  workload: {isl: 1024, osl: 1024, num_requests: 1000}
+  parallel: {tp: 1, precision: fp8}
+  source: {title: Azure AI-benchmarking-guide, ND H100 v5 results}
+)";
+  const AccuracyReport r = published_clean(entry, 3);
+  for (const std::string id : {"B-AZ", "B-AZ@128_128", "B-AZ@2048_2048"}) {
+    const auto& p = point(r, id);
+    REQUIRE_MESSAGE(p.status == PointStatus::kScored, id);
+    CHECK(p.scenario_yaml.find("software: tensorrt_llm_0_15\n") != std::string::npos);
+    bool engine = false;
+    for (const auto& n : p.notes) engine = engine || n.find("build dataset 2048 / 2048: max_batch_size 384, max_num_tokens 2048") != std::string::npos;
+    CHECK_MESSAGE(engine, id);
+  }
+  // The engine's host work per running sequence per step (25 us, fitted on half of these runs) is
+  // what brings the short runs down: without it 128 / 128 is predicted about twice as fast.
+  const auto& short_run = point(r, "B-AZ@128_128");
+  CHECK(std::abs(*short_run.signed_error) < 0.2);
+  Diagnostics d;
+  std::vector<spec::Override> keys = short_run.overrides;
+  keys.push_back({"software.host_per_sequence", "0 us"});
+  const auto s = spec::load_scenario_text(short_run.scenario_yaml, "t", test::zoo(), keys, d);
+  REQUIRE(s.has_value());
+  analysis::Evaluator ev;
+  CHECK(ev.evaluate(*s).inference->throughput_tokens_per_s > 1.7 * 15163.0);
+}
+
 TEST_CASE("a cluster-wide all-reduce entry is predicted by the collective model on its placed ranks") {
   // 1,984 H200s on 248 nodes, 512 MiB: the solver on the same placed group (an NDR fat tree
   // assumed) gives the busbw; the node's measured curve is for 8 ranks on one node, so the
@@ -941,9 +981,10 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
     // The published points (docs/accuracy.md: training median 9.7% over 45 points, 8.7% over the
-    // 40 before the FlashAttention-2 runs were expressed; inference 21.8% over 48), guarded the same way.
+    // 40 before the FlashAttention-2 runs were expressed; inference 12.7% over 48, 21.8% before
+    // TensorRT-LLM 0.15's host work per sequence), guarded the same way.
     if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
-    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.22);
+    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.135);
   }
 }
 
