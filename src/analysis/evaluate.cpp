@@ -404,6 +404,18 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     }
     const auto peak = acc.peak_at(act);
     add_time_walls(e, dec, dec_t, tpot, rates, peak ? peak->si() : 0.0, o.detail, "a decode step");
+    if (host_step > 0.0) {
+      // The engine's own host work between steps is host overhead too.
+      for (auto& w : e.walls) {
+        if (w.name != "host_overhead") continue;
+        w.time_s += host_step;
+        w.utilization = tpot > 0 ? w.time_s / tpot : 0.0;
+        if (o.detail) {
+          w.note += "; the engine's host work between steps " + format_seconds(host_step) + " (" + format_double(mb, 6) +
+                    " sequences)";
+        }
+      }
+    }
     if (o.detail) {
       e.binding_reason = "prefill is " + std::string(pre.compute_bound_s >= pre.memory_bound_s ? "compute" : "bandwidth") +
                          "-bound (" + format_seconds(pre_t.total_s()) + " for " + format_double(b * prompt, 6) +

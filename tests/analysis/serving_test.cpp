@@ -386,6 +386,15 @@ TEST_CASE("host work per running sequence: each step of n sequences costs n x ho
   REQUIRE(plain.inference.has_value());
   REQUIRE(hosted.inference.has_value());
   CHECK(*hosted.inference->tpot_s - *plain.inference->tpot_s == doctest::Approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
+  // And the host-overhead wall of a decode step carries it.
+  const auto host_wall = [](const analysis::Estimate& e) {
+    for (const auto& w : e.walls) {
+      if (w.name == "host_overhead") return w.time_s;
+    }
+    return -1.0;
+  };
+  REQUIRE(host_wall(plain) >= 0.0);
+  CHECK(host_wall(hosted) - host_wall(plain) == doctest::Approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
 }
 
 }  // namespace mlsim
