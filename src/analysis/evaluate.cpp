@@ -323,7 +323,8 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
       if (par.tp > 1 || par.ep > 1) shard_for_serving(spec_ops, 0, spec_ops.size(), m, tp, ep, mb * k1, wp, act);
       const Priced ver = price_ops(spec_ops, 0, spec_ops.size(), rates, nullptr);
       const auto ver_t = solvers::sequence_time(ver.gpu_s + step_comm(mb * k1), ver.kernels + comm_kernels, launch_model(s, inf.cuda_graphs));
-      const double verify_s = std::max(std::max(micro, pp) / pp * ver_t.total_s() + p2p(mb * k1), stream_s);
+      // The verification pass is an engine step of the same sequences: it pays the same host work.
+      const double verify_s = std::max(std::max(micro, pp) / pp * (ver_t.total_s() + host_step) + p2p(mb * k1), stream_s);
       double propose_s = sp.head_cost * tpot;
       if (inf.draft_model) {
         spec_ops.clear();

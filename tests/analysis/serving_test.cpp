@@ -2,6 +2,7 @@
 // and KV cache a device holds, and the TP all-reduces of a decode step priced on the placed group.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 
 #include "analysis/evaluate.hpp"
@@ -394,6 +395,21 @@ TEST_CASE("host work per running sequence: each step of n sequences costs n x ho
     return -1.0;
   };
   REQUIRE(host_wall(plain) >= 0.0);
+  // With speculative draft heads (k = 3, acceptance 0.7), each verification step of the 8
+  // sequences pays the same host work; the draft heads' proposal is head_cost x the base TPOT, which
+  // carries it too. speculative_step divides the step by the expected tokens (1 - a^(k+1)) / (1 - a).
+  const std::vector<spec::Override> spec_keys = {{"inference.speculative", "{method: draft_heads, tokens: 3, acceptance: 0.7}"}};
+  auto spec_hosted_keys = spec_keys;
+  spec_hosted_keys.push_back({"software.host_per_sequence", "25 us"});
+  const auto spec_plain = test::evaluate_text(fixed, spec_keys);
+  const auto spec_hosted = test::evaluate_text(fixed, spec_hosted_keys);
+  REQUIRE(spec_plain.inference.has_value());
+  REQUIRE(spec_hosted.inference.has_value());
+  // A step is k x 0.05 x TPOT (the heads) + the verification: both grow by H = 8 x 25 us, so the
+  // step by 3 x 0.05 x H + H = 230 us, over (1 - 0.7^4) / 0.3 = 2.533 tokens: 90.8 us per token.
+  const double accepted = (1.0 - std::pow(0.7, 4.0)) / 0.3;
+  CHECK(*spec_hosted.inference->tpot_s - *spec_plain.inference->tpot_s ==
+        doctest::Approx((3 * 0.05 * 200e-6 + 200e-6) / accepted).epsilon(1e-6));
   CHECK(host_wall(hosted) - host_wall(plain) == doctest::Approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
 }
 
