@@ -273,7 +273,11 @@ void Evaluator::evaluate_inference(const spec::Scenario& s, const EvalOptions& o
     double pre_comm = 0.0, dec_comm = 0.0, comm_kernels = 0.0, p2p_pre = 0.0, p2p_dec = 0.0;
     const bool communicates = s.system.count > 1 && e.feasible && (par.tp > 1 || par.pp > 1 || par.ep > 1);
     const system::Cluster* cluster = communicates ? &cluster_for(s.system) : nullptr;
-    const double a = bytes_per_element(act), h = static_cast<double>(m.hidden), L = static_cast<double>(m.layers);
+    // The hidden states that cross devices are the residual stream, which stays in 16 bits when the
+    // GEMMs run in fp8/int8/fp4: only a GEMM's inputs are quantized, its output is bf16 (NVIDIA
+    // Transformer Engine docs, "Using FP8 with Transformer Engine"; TensorRT-LLM reduces the row-
+    // parallel GEMMs' bf16 outputs, its fused all-reduce + RMSNorm quantizes after the reduction).
+    const double a = std::max(bytes_per_element(act), 2.0), h = static_cast<double>(m.hidden), L = static_cast<double>(m.layers);
     const double moe_layers = m.moe ? static_cast<double>(m.layers - m.moe->dense_layers) : 0.0;
     const double a2a_layers = par.ep > 1 ? moe_layers : 0.0;
     const auto step_comm = [&](double tokens) {

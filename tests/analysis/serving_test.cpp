@@ -61,10 +61,24 @@ TEST_CASE("tensor-parallel decode: two all-reduces of the hidden states per laye
     if (w.name == "communication") comm = &w;
   }
   REQUIRE(comm != nullptr);
-  // 80 layers x 2 all-reduces of batch 8 x hidden 8192 x 2 bytes (bf16 activations... fp8 here: 1 byte).
+  // 80 layers x 2 all-reduces of batch 8 x hidden 8192 x 2 bytes: the GEMMs run in fp8, but the
+  // residual stream they reduce stays bf16.
   const auto cluster = system::Cluster::build(s.system);
-  const double one = solvers::collective(solvers::Collective::kAllReduce, 8.0 * 8192.0 * 1.0, cluster.place(4, 1)).time_s;
+  const double one = solvers::collective(solvers::Collective::kAllReduce, 8.0 * 8192.0 * 2.0, cluster.place(4, 1)).time_s;
   CHECK(comm->time_s == doctest::Approx(160.0 * one).epsilon(1e-9));
+  // At batch 512 the message (8 MiB in bf16) is bandwidth-bound: half of it (fp8) would cost less.
+  const auto big = load(serving("{tp: 4}", 4, "llama3_70b", "512"));
+  const auto eb = ev.evaluate(big);
+  REQUIRE(eb.feasible);
+  const double bf16 = solvers::collective(solvers::Collective::kAllReduce, 512.0 * 8192.0 * 2.0, cluster.place(4, 1)).time_s;
+  const double fp8 = solvers::collective(solvers::Collective::kAllReduce, 512.0 * 8192.0 * 1.0, cluster.place(4, 1)).time_s;
+  REQUIRE(fp8 < 0.8 * bf16);
+  const analysis::Wall* big_comm = nullptr;
+  for (const auto& w : eb.walls) {
+    if (w.name == "communication") big_comm = &w;
+  }
+  REQUIRE(big_comm != nullptr);
+  CHECK(big_comm->time_s == doctest::Approx(160.0 * bf16).epsilon(1e-9));
   // TP 4 is faster per token than one GPU would be if it could hold the model, but not 4x faster.
   const auto one_gpu = ev.evaluate(load(serving("{tp: 1}", 1)));
   REQUIRE(e.inference->tpot_s.has_value());
