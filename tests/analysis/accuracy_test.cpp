@@ -537,7 +537,7 @@ TEST_CASE("Azure's trtllm-bench runs: TensorRT-LLM 0.15's engine, built once fro
     for (const auto& n : p.notes) engine = engine || n.find("build dataset 2048 / 2048: max_batch_size 384, max_num_tokens 2048") != std::string::npos;
     CHECK_MESSAGE(engine, id);
   }
-  // The engine's host work per running sequence per step (25 us, fitted on half of these runs) is
+  // The engine's host work per running sequence per step (22 us, fitted on half of these runs) is
   // what brings the short runs down: without it 128 / 128 is predicted about twice as fast.
   const auto& short_run = point(r, "B-AZ@128_128");
   CHECK(std::abs(*short_run.signed_error) < 0.2);
@@ -981,10 +981,11 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     if (c["name"] == "vtrain_multi") CHECK(c["mean_abs_error"].get<double>() <= 0.08);
     if (c["name"] == "vtrain_single") CHECK(c["mean_abs_error"].get<double>() < 0.085);
     // The published points (docs/accuracy.md: training median 9.7% over 45 points, 8.7% over the
-    // 40 before the FlashAttention-2 runs were expressed; inference 12.7% over 48, 21.8% before
-    // TensorRT-LLM 0.15's host work per sequence), guarded the same way.
+    // 40 before the FlashAttention-2 runs were expressed; inference 10.9% over 48, 12.7% before
+    // the tensor-parallel all-reduces carried the bf16 residual stream under fp8 GEMMs, 21.8% before
+    // TensorRT-LLM 0.15's host work per sequence), guarded the same way: inference at its target.
     if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
-    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() < 0.135);
+    if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() <= 0.12);
   }
 }
 
