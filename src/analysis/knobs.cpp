@@ -96,6 +96,9 @@ std::vector<Knob> build() {
   t.push_back(real("system.accelerator.efficiency.graph_gap", secs, "s", 0.0, kBig,
                    [](const Scenario& s) { return std::optional<double>(s.system.accelerator.efficiency.graph_gap.si()); },
                    [](Scenario& s, double v) { s.system.accelerator.efficiency.graph_gap = Seconds(v); }));
+  t.push_back(real("system.accelerator.efficiency.overlap_slowdown", kNone, "", 0.0, 4.0,
+                   [](const Scenario& s) { return std::optional<double>(s.system.accelerator.efficiency.overlap_slowdown); },
+                   [](Scenario& s, double v) { s.system.accelerator.efficiency.overlap_slowdown = v; }));
   t.push_back(real("system.accelerator.efficiency.host_link", kNone, "", 0.01, 1.0,
                    [](const Scenario& s) { return s.system.accelerator.efficiency.host_link; },
                    [](Scenario& s, double v) { s.system.accelerator.efficiency.host_link = v; }));

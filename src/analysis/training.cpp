@@ -349,6 +349,14 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   double tp_fwd_per_layer = 0.0, tp_bwd_per_layer = 0.0, p2p_s = 0.0, dp_reduce_s = 0.0, dp_update_s = 0.0, zero3_s = 0.0;
   double zero3_fwd_fraction = 0.5;   // of the ZeRO-3 gathers, the share in the forward step
   double ep_fwd_per_layer = 0.0, ep_bwd_per_layer = 0.0, cp_fwd_per_layer = 0.0, cp_bwd_per_layer = 0.0;
+  // Overlap is not free: while a collective runs beside the compute, the compute runs
+  // (1 + sigma) times slower (NCCL's kernels hold SMs and HBM bandwidth; Lee et al. 2025). A
+  // collective of time C hidden under compute of time B then costs max(C - B, C sigma / (1 + sigma)):
+  // during C the compute advances C / (1 + sigma), the rest runs alone after it.
+  const double overlap_share = acc.efficiency.overlap_slowdown / (1.0 + acc.efficiency.overlap_slowdown);
+  const auto overlapped = [overlap_share](double comm_s, double compute_s) {
+    return std::max(comm_s - compute_s, comm_s * overlap_share);
+  };
   // Parameters of the fuller of the first stage (embedding) and the last (final norm, LM head, and
   // a copy of tied embeddings, as Megatron-LM keeps one on the last stage); routed experts are
   // split over the EP ranks.
@@ -389,9 +397,12 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                                            solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
                                      : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s,
                                   sp ? 2.0 : 1.0);
-      if (!t.overlap_tp_comm) {
-        tp_fwd_per_layer = 2.0 * one;
-        tp_bwd_per_layer = (2.0 + 2.0 * refwd) * one;
+      tp_fwd_per_layer = 2.0 * one;
+      tp_bwd_per_layer = (2.0 + 2.0 * refwd) * one;
+      if (t.overlap_tp_comm) {
+        // Hidden under the GEMMs they are split with (Megatron's userbuffers overlap).
+        tp_fwd_per_layer *= overlap_share;
+        tp_bwd_per_layer *= overlap_share;
       }
     }
     if (par.cp > 1 && !cnn) {
@@ -410,8 +421,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       }
       attention_fwd /= std::max(1.0, std::round(layers_per_stage));
       const double fwd = (cp - 1.0) * step, bwd = 2.0 * (cp - 1.0) * step;
-      cp_fwd_per_layer = t.overlap_cp_ring ? std::max(0.0, fwd - attention_fwd) : fwd;
-      cp_bwd_per_layer = (t.overlap_cp_ring ? std::max(0.0, bwd - 2.0 * attention_fwd) : bwd) + refwd * cp_fwd_per_layer;
+      cp_fwd_per_layer = t.overlap_cp_ring ? overlapped(fwd, attention_fwd) : fwd;
+      cp_bwd_per_layer = (t.overlap_cp_ring ? overlapped(bwd, 2.0 * attention_fwd) : bwd) + refwd * cp_fwd_per_layer;
     }
     if (par.ep > 1 && m.moe && !cnn) {
       // Expert parallelism: per MoE layer an all-to-all dispatches each token's top-k copies to
@@ -423,9 +434,11 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
                             t.moe_capacity_factor / (sp ? tp : 1.0);
       const double one = launched(solvers::collective(solvers::Collective::kAllToAll, routed, ep_path).time_s, 1.0);
       const double share = moe_layers / static_cast<double>(m.layers);   // MoE layers per layer, on average
-      if (!t.overlap_ep_a2a) {
-        ep_fwd_per_layer = 2.0 * one * share;
-        ep_bwd_per_layer = (2.0 + 2.0 * refwd) * one * share;
+      ep_fwd_per_layer = 2.0 * one * share;
+      ep_bwd_per_layer = (2.0 + 2.0 * refwd) * one * share;
+      if (t.overlap_ep_a2a) {
+        ep_fwd_per_layer *= overlap_share;
+        ep_bwd_per_layer *= overlap_share;
       }
     }
     if (par.pp > 1 && !cnn) {
@@ -604,10 +617,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   if (s.software.zero_reduce_per_micro_batch && par.zero >= 2) {
     // DeepSpeed ZeRO-2/3 reduce-scatter in every micro-batch's backward; the updated weights'
     // gather (ZeRO-2) follows the step.
-    tr.exposed_dp_s = micro * (t.overlap_dp_grad ? std::max(0.0, dp_reduce_s - backward_s) : dp_reduce_s) + dp_update_s;
+    tr.exposed_dp_s = micro * (t.overlap_dp_grad ? overlapped(dp_reduce_s, backward_s) : dp_reduce_s) + dp_update_s;
   } else {
     const double dp_sync_s = dp_reduce_s + dp_update_s;
-    tr.exposed_dp_s = t.overlap_dp_grad ? std::max(0.0, dp_sync_s - backward_s) : dp_sync_s;
+    tr.exposed_dp_s = t.overlap_dp_grad ? overlapped(dp_sync_s, backward_s) : dp_sync_s;
   }
   // ZeRO-3's weight gathers sit in every micro-batch's stage time above; report them with DP.
   const double zero3_exposed_s = zero3_s * micro;

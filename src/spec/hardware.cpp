@@ -135,6 +135,7 @@ AcceleratorSpec read_accelerator(const Node& n, Diagnostics& d) {
     a.efficiency.device_gap = m.quantity<Seconds>("device_gap", "2.5 us", Need::kRequired, true).value_or(Seconds(0.0));
     a.efficiency.graph_gap = m.quantity<Seconds>("graph_gap", "1.4 us", Need::kRequired, true).value_or(Seconds(0.0));
     a.efficiency.host_link = m.number("host_link", Need::kOptional, 0.01, 1.0);
+    a.efficiency.overlap_slowdown = m.number("overlap_slowdown", Need::kOptional, 0.0, 4.0).value_or(0.0);
     if (const Node* curve = m.get("gemm_size")) read_gemm_size(*curve, d, a.efficiency);
     m.finish();
   }

@@ -26,6 +26,9 @@ struct Efficiency {
   Seconds device_gap{0.0};   // gap between dependent kernels on one stream
   Seconds graph_gap{0.0};    // the same inside a CUDA graph
   std::optional<double> host_link;   // achieved / peak host-link bandwidth (pinned copies)
+  // How much slower compute runs while a collective runs beside it on the same device (NCCL's
+  // kernels take SMs and HBM bandwidth): 0.19 = compute takes 1.19x as long during the overlap.
+  double overlap_slowdown = 0.0;
   // GEMM efficiency vs size: (FLOPs of one GEMM, fraction of the large-GEMM efficiency), ascending;
   // log-linear in between, the first fraction below the table and 1 above it. Empty: no size effect.
   std::vector<std::pair<double, double>> gemm_size;
