@@ -67,7 +67,14 @@ SteadyState steady_state(double rate, double prompt, double output, double arriv
   // Kingman: E[W] = rho / (1 - rho) x (ca^2 + cs^2) / 2 x S, S = 1 / mu_max, cs^2 = 0.
   const double rho = s.utilization;
   s.wait_mean_s = rho / (1.0 - rho) * arrival_scv / 2.0 / s.capacity_rps;
-  const auto ttft = [&](double p) { return wait_quantile(s.wait_mean_s, rho, p) + s.prefill_s; };
+  // An iteration-level scheduler admits a request at the next step boundary: an arrival that finds
+  // requests running (probability 1 - e^-n, n running on average, Poisson as in M/G/inf) waits out
+  // the step in progress, uniform on [0, step] (deterministic steps, arrivals see time averages).
+  // The quantiles of the queue wait and of that residual are added (exact when either is zero:
+  // the residual at light load, the queue wait's tail under heavy load).
+  const double busy = 1.0 - std::exp(-s.batch);
+  const auto residual = [&](double p) { return p <= 1.0 - busy ? 0.0 : s.step_s * (p - (1.0 - busy)) / busy; };
+  const auto ttft = [&](double p) { return wait_quantile(s.wait_mean_s, rho, p) + residual(p) + s.prefill_s; };
   s.ttft_p50_s = ttft(0.50);
   s.ttft_p90_s = ttft(0.90);
   s.ttft_p99_s = ttft(0.99);

@@ -4,6 +4,8 @@
 // file:line:col, and `mlsim accuracy` end to end on the project's validation/ folder.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -118,7 +120,7 @@ TEST_CASE("vTrain CSV: both headers (with and without the parameter column)") {
   CHECK(single[0].tp == 2);
   CHECK(single[0].dp == 2);
   CHECK(single[0].pp == 2);
-  CHECK(single[0].time_ms == doctest::Approx(219.732754));
+  CHECK(single[0].time_ms == mlsim::test::approx(219.732754));
 }
 
 TEST_CASE("vTrain CSV: a bad cell and a missing column are errors with file:line:col") {
@@ -199,16 +201,16 @@ TEST_CASE("error statistics on hand numbers") {
   // |errors| 0.05, 0.2, 0.3, 0.08: median (0.08 + 0.2) / 2, mean 0.63 / 4, bias 0.07 / 4.
   const auto s = analysis::error_stats("x", {0.05, -0.2, 0.3, -0.08});
   CHECK(s.name == "x");
-  CHECK(*s.median_abs_error == doctest::Approx(0.14));
-  CHECK(*s.mean_abs_error == doctest::Approx(0.1575));
-  CHECK(*s.mean_signed_error == doctest::Approx(0.0175));
-  CHECK(*s.within_10pct == doctest::Approx(0.5));
-  CHECK(*s.within_25pct == doctest::Approx(0.75));
+  CHECK(*s.median_abs_error == mlsim::test::approx(0.14));
+  CHECK(*s.mean_abs_error == mlsim::test::approx(0.1575));
+  CHECK(*s.mean_signed_error == mlsim::test::approx(0.0175));
+  CHECK(*s.within_10pct == mlsim::test::approx(0.5));
+  CHECK(*s.within_25pct == mlsim::test::approx(0.75));
   // Odd count; exactly 10% and 25% count as within.
   const auto o = analysis::error_stats("y", {0.1, -0.5, 0.25});
-  CHECK(*o.median_abs_error == doctest::Approx(0.25));
-  CHECK(*o.within_10pct == doctest::Approx(1.0 / 3.0));
-  CHECK(*o.within_25pct == doctest::Approx(2.0 / 3.0));
+  CHECK(*o.median_abs_error == mlsim::test::approx(0.25));
+  CHECK(*o.within_10pct == mlsim::test::approx(1.0 / 3.0));
+  CHECK(*o.within_25pct == mlsim::test::approx(2.0 / 3.0));
   // Nothing scored: no statistics, not zeros.
   const auto none = analysis::error_stats("z", {});
   CHECK_FALSE(none.median_abs_error.has_value());
@@ -237,15 +239,15 @@ TEST_CASE("summarize: per category, per group (ordered by size) and overall, wit
   CHECK(r.categories[0].points == 3);
   CHECK(r.categories[0].scored == 2);
   CHECK(r.categories[0].infeasible == 1);
-  CHECK(*r.categories[0].median_abs_error == doctest::Approx(0.15));
+  CHECK(*r.categories[0].median_abs_error == mlsim::test::approx(0.15));
   CHECK(r.categories[1].not_expressible == 1);
   REQUIRE(r.groups.size() == 2);
   CHECK(r.groups[0].name == "vtrain_multi 3.6B");
   CHECK(r.groups[1].name == "vtrain_multi 18.4B");
   CHECK(r.overall.points == 5);
   CHECK(r.overall.scored == 3);
-  CHECK(*r.overall.mean_abs_error == doctest::Approx(0.7 / 3.0));
-  CHECK(*r.overall.within_25pct == doctest::Approx(2.0 / 3.0));
+  CHECK(*r.overall.mean_abs_error == mlsim::test::approx(0.7 / 3.0));
+  CHECK(*r.overall.within_25pct == mlsim::test::approx(2.0 / 3.0));
 }
 
 // ---- published entries --------------------------------------------------------------------------
@@ -288,8 +290,8 @@ TEST_CASE("a single-GPU TTFT entry is predicted exactly as the Evaluator predict
   const analysis::Estimate e = ev.evaluate(*s);
   REQUIRE(e.inference.has_value());
   const double ttft_ms = *e.inference->ttft_s * 1e3;
-  CHECK(*p.predicted == doctest::Approx(ttft_ms).epsilon(1e-12));
-  CHECK(*p.signed_error == doctest::Approx((ttft_ms - 133.0) / 133.0).epsilon(1e-12));
+  CHECK(*p.predicted == mlsim::test::approx(ttft_ms).epsilon(1e-12));
+  CHECK(*p.signed_error == mlsim::test::approx((ttft_ms - 133.0) / 133.0).epsilon(1e-12));
   CHECK(p.compared == "inference.ttft_s × 1000 (batch 1, one output token)");
 
   // The scenario it built reads back as that scenario: A100 80GB, Llama 2 7B's shape, fp16, batch 1.
@@ -323,7 +325,7 @@ TEST_CASE("an offline-throughput entry uses batch max and compares the whole sys
                                           test::zoo(), {}, d2);
   REQUIRE(s.has_value());
   analysis::Evaluator ev;
-  CHECK(*p.predicted == doctest::Approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
+  CHECK(*p.predicted == mlsim::test::approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
 }
 
 TEST_CASE("an offline-throughput entry's other lengths are points of their own, the same scenario at those lengths") {
@@ -364,8 +366,8 @@ TEST_CASE("an offline-throughput entry's other lengths are points of their own, 
   const auto s = spec::load_scenario_text(base.scenario_yaml, "t", test::zoo(), expected, d2);
   REQUIRE(s.has_value());
   analysis::Evaluator ev;
-  CHECK(*v.predicted == doctest::Approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
-  CHECK(*v.signed_error == doctest::Approx((*v.predicted - 3450.0) / 3450.0).epsilon(1e-12));
+  CHECK(*v.predicted == mlsim::test::approx(ev.evaluate(*s).inference->throughput_tokens_per_s).epsilon(1e-12));
+  CHECK(*v.signed_error == mlsim::test::approx((*v.predicted - 3450.0) / 3450.0).epsilon(1e-12));
 }
 
 // The estimate of a point's own scenario, evaluated afresh.
@@ -403,8 +405,8 @@ TEST_CASE("a static batch (workload.batch, no request count) runs in lockstep; a
   REQUIRE(inf.has_value());
   CHECK(inf->batch == 480);
   // 480 sequences of 2048 output tokens each, over one prefill and 2047 decode steps, on 4 GPUs.
-  CHECK(inf->throughput_tokens_per_s == doctest::Approx(480.0 * 2048.0 / inf->e2e_s).epsilon(1e-9));
-  CHECK(*p.predicted == doctest::Approx(inf->throughput_tokens_per_s / 4.0).epsilon(1e-12));
+  CHECK(inf->throughput_tokens_per_s == mlsim::test::approx(480.0 * 2048.0 / inf->e2e_s).epsilon(1e-9));
+  CHECK(*p.predicted == mlsim::test::approx(inf->throughput_tokens_per_s / 4.0).epsilon(1e-12));
 
   // A batch that is not a positive count is listed with the reason, not run as another batch.
   for (const char* bad : {"0", "-3", "many"}) {
@@ -439,7 +441,7 @@ TEST_CASE("a supplement's category is scored as inference: GPT-J 6B on an L40S, 
   // whole fp8 peak (733 TFLOPS): no prediction can be faster.
   CHECK(*p.predicted > 33.8);
   // And it is the scenario's own first-token time, in ms.
-  CHECK(*p.predicted == doctest::Approx(*estimate_of(p).inference->ttft_s * 1e3).epsilon(1e-12));
+  CHECK(*p.predicted == mlsim::test::approx(*estimate_of(p).inference->ttft_s * 1e3).epsilon(1e-12));
 }
 
 TEST_CASE("an entry's other runs in `also` are points of their own: another prompt, GPU count or GPU; another model is listed") {
@@ -478,7 +480,7 @@ TEST_CASE("an entry's other runs in `also` are points of their own: another prom
   const auto s = spec::load_scenario_text(base.scenario_yaml, "t", test::zoo(), {{"inference.prompt_tokens", "128"}}, d2);
   REQUIRE(s.has_value());
   analysis::Evaluator ev;
-  CHECK(*short_prompt.predicted == doctest::Approx(*ev.evaluate(*s).inference->ttft_s * 1e3).epsilon(1e-12));
+  CHECK(*short_prompt.predicted == mlsim::test::approx(*ev.evaluate(*s).inference->ttft_s * 1e3).epsilon(1e-12));
   CHECK(*short_prompt.predicted < *base.predicted / 5.0);   // 16x fewer tokens, the weights read once
 
   // Another model on 8 GPUs: the zoo's Falcon 180B, tensor parallel 8; a model the zoo lacks is listed.
@@ -573,7 +575,7 @@ TEST_CASE("a cluster-wide all-reduce entry is predicted by the collective model 
   sys.count = 1984;
   const auto c = solvers::collective(solvers::Collective::kAllReduce, 512.0 * 1024 * 1024, system::Cluster::build(sys).place(1984, 1));
   CHECK(c.algorithm != solvers::Algorithm::kMeasured);
-  CHECK(*p.predicted == doctest::Approx(c.busbw / 1e9).epsilon(1e-12));
+  CHECK(*p.predicted == mlsim::test::approx(c.busbw / 1e9).epsilon(1e-12));
   // Within a few percent of nccl-tests#283's 350 GB/s: 8 NDR NICs per node at 47 GB/s each.
   CHECK(*p.predicted > 330.0);
   CHECK(*p.predicted < 380.0);
@@ -603,8 +605,8 @@ TEST_CASE("an 8-GPU all-reduce sweep on a node without a measured curve is score
   sys.node = test::zoo_entry("node", "mi300x_platform", spec::read_node);
   sys.count = 8;
   const auto c = solvers::collective(solvers::Collective::kAllReduce, 16.0 * 1024 * 1024, system::Cluster::build(sys).place(8, 1));
-  CHECK(*p16.predicted == doctest::Approx(c.busbw / 1e9).epsilon(1e-12));
-  CHECK(*p16.signed_error == doctest::Approx((c.busbw / 1e9 - 150.0) / 150.0).epsilon(1e-12));
+  CHECK(*p16.predicted == mlsim::test::approx(c.busbw / 1e9).epsilon(1e-12));
+  CHECK(*p16.signed_error == mlsim::test::approx((c.busbw / 1e9 - 150.0) / 150.0).epsilon(1e-12));
   std::string a100 = mi300x;
   a100.replace(a100.find("MI300X"), 6, "A100-SXM4-80GB");
   Diagnostics d2;
@@ -777,18 +779,18 @@ TEST_CASE("Korthikanti et al. 2022: Table 4's layer times are points, each the l
   const auto& main = point(r, "A-KORTH22-22B-LAYER-TIME");
   REQUIRE(main.status == PointStatus::kScored);
   const auto t = evaluate(main);
-  CHECK(*main.predicted == doctest::Approx((t.layer_forward_s + t.layer_backward_s) * 1e3).epsilon(1e-12));
+  CHECK(*main.predicted == mlsim::test::approx((t.layer_forward_s + t.layer_backward_s) * 1e3).epsilon(1e-12));
   const auto& fwd = point(r, "A-KORTH22-22B-LAYER-TIME@baseline_fwd_ms");
   REQUIRE(fwd.status == PointStatus::kScored);
   CHECK(*fwd.expected == 7.7);
-  CHECK(*fwd.predicted == doctest::Approx(evaluate(fwd).layer_forward_s * 1e3).epsilon(1e-12));
+  CHECK(*fwd.predicted == mlsim::test::approx(evaluate(fwd).layer_forward_s * 1e3).epsilon(1e-12));
   const auto& bwd = point(r, "A-KORTH22-22B-LAYER-TIME@full_recompute_bwd_ms");
   REQUIRE(bwd.status == PointStatus::kScored);
   const auto tb = evaluate(bwd);
-  CHECK(*bwd.predicted == doctest::Approx(tb.layer_backward_s * 1e3).epsilon(1e-12));
+  CHECK(*bwd.predicted == mlsim::test::approx(tb.layer_backward_s * 1e3).epsilon(1e-12));
   // Full recomputation runs the forward again inside the backward: the backward grows by at least
   // one forward, the forward is unchanged.
-  CHECK(tb.layer_forward_s == doctest::Approx(evaluate(fwd).layer_forward_s).epsilon(1e-12));
+  CHECK(tb.layer_forward_s == mlsim::test::approx(evaluate(fwd).layer_forward_s).epsilon(1e-12));
   CHECK(tb.layer_backward_s > evaluate(fwd).layer_backward_s + 0.99 * tb.layer_forward_s);
 }
 
@@ -830,9 +832,9 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   // V 50,264, l 24, s 2048 = 9.5141e15. The paper counts with Megatron's formula x 3/4,
   // 72 B s l h^2 (1 + s/6h + V/16lh) = 9.3522e15 (1.7% less: its LM-head term is 4.5 V h per
   // token), and the prediction uses the paper's count over the predicted step.
-  CHECK(t.model_flops_per_step == doctest::Approx(9.514108474884096e15).epsilon(1e-9));
-  CHECK(*main.predicted == doctest::Approx(9.35219679775949e15 / (t.step_time_s * 8.0) / 1e12).epsilon(1e-9));
-  CHECK(*main.predicted == doctest::Approx(t.mfu * 312.0 / 1.0173126892671245).epsilon(1e-9));
+  CHECK(t.model_flops_per_step == mlsim::test::approx(9.514108474884096e15).epsilon(1e-9));
+  CHECK(*main.predicted == mlsim::test::approx(9.35219679775949e15 / (t.step_time_s * 8.0) / 1e12).epsilon(1e-9));
+  CHECK(*main.predicted == mlsim::test::approx(t.mfu * 312.0 / 1.0173126892671245).epsilon(1e-9));
   CHECK(point(r, "A-FA2@without_flashattention").status == PointStatus::kScored);
   CHECK(*point(r, "A-FA2@without_flashattention").predicted < *main.predicted);   // materialized attention is slower
   CHECK(point(r, "A-FA2@flashattention_v1").status == PointStatus::kNotExpressible);
@@ -909,7 +911,7 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
       CHECK(p["predicted"].is_null());
     } else {
       CHECK(p["signed_error"].get<double>() ==
-            doctest::Approx((p["predicted"].get<double>() - p["expected"].get<double>()) / p["expected"].get<double>()));
+            mlsim::test::approx((p["predicted"].get<double>() - p["expected"].get<double>()) / p["expected"].get<double>()));
     }
   }
   CHECK(got == want);
@@ -1024,10 +1026,10 @@ TEST_CASE("the calibrated H200 (calibrated/, measured by mlsim-probe): the H200 
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
   };
-  CHECK(median_abs(nom, "") == doctest::Approx(0.116).epsilon(0.05));
-  CHECK(median_abs(cal, "") == doctest::Approx(0.100).epsilon(0.05));
-  CHECK(median_abs(nom, "-70B-") == doctest::Approx(0.147).epsilon(0.05));
-  CHECK(median_abs(cal, "-70B-") == doctest::Approx(0.101).epsilon(0.05));
+  CHECK(median_abs(nom, "") == mlsim::test::approx(0.116).epsilon(0.05));
+  CHECK(median_abs(cal, "") == mlsim::test::approx(0.100).epsilon(0.05));
+  CHECK(median_abs(nom, "-70B-") == mlsim::test::approx(0.147).epsilon(0.05));
+  CHECK(median_abs(cal, "-70B-") == mlsim::test::approx(0.101).epsilon(0.05));
   // Measured GEMMs are slower than the nominal fp8 rate at these shapes: every 70B point (prefill-
   // and batched-decode-heavy) comes down, none by more than 7 points.
   for (const auto& [id, err] : nom) {
@@ -1096,7 +1098,7 @@ TEST_CASE("mlsim accuracy --set applies to every point: the fitted host cost of 
   const double fitted = predicted({});
   // 16 micro-batches x 12 layers of a host-bound layer: the per-kernel host cost sets the time, so
   // the fitted 68 us lands near the measured 691.8 ms, and 21 us (plain PyTorch dispatch) far below.
-  CHECK(fitted == doctest::Approx(691.8).epsilon(0.10));
+  CHECK(fitted == mlsim::test::approx(691.8).epsilon(0.10));
   const double plain = predicted({"--set", "software.host_per_kernel=21us"});
   CHECK(plain < 0.6 * fitted);
   CHECK(test::run_cli({"accuracy", csv, "--set", "software.host_per_kernel"}).code == 2);

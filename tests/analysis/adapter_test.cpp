@@ -3,6 +3,8 @@
 // model refuses.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "../support.hpp"
@@ -31,11 +33,11 @@ TEST_CASE("LoRA's trainable parameters by hand: Llama-2-7B, rank 16") {
   std::string problem;
   spec::AdapterSpec a;
   a.rank = 16;
-  CHECK(workload::adapter_params_per_layer(m, a, problem) * 32.0 == doctest::Approx(39976960.0).epsilon(1e-12));
+  CHECK(workload::adapter_params_per_layer(m, a, problem) * 32.0 == mlsim::test::approx(39976960.0).epsilon(1e-12));
   a.targets = spec::AdapterTargets::kQv;
-  CHECK(workload::adapter_params_per_layer(m, a, problem) * 32.0 == doctest::Approx(8388608.0).epsilon(1e-12));
+  CHECK(workload::adapter_params_per_layer(m, a, problem) * 32.0 == mlsim::test::approx(8388608.0).epsilon(1e-12));
   a.targets = spec::AdapterTargets::kAttention;
-  CHECK(workload::adapter_params_per_layer(m, a, problem) * 32.0 == doctest::Approx(16777216.0).epsilon(1e-12));
+  CHECK(workload::adapter_params_per_layer(m, a, problem) * 32.0 == mlsim::test::approx(16777216.0).epsilon(1e-12));
   CHECK(problem.empty());
 }
 
@@ -53,16 +55,16 @@ TEST_CASE("LoRA and QLoRA memory: a frozen base beside fp32 adapters with Adam")
   REQUIRE(lora.feasible);
   REQUIRE(qlora.feasible);
   // LoRA: bf16 base (2 B per weight) + fp32 adapters (4 B); gradients 4 B and Adam 8 B per adapter parameter.
-  CHECK(lora.memory.weights_bytes == doctest::Approx(2.0 * pc.total + 4.0 * P).epsilon(1e-9));
-  CHECK(lora.memory.gradients_bytes == doctest::Approx(4.0 * P).epsilon(1e-9));
-  CHECK(lora.memory.optimizer_bytes == doctest::Approx(8.0 * P).epsilon(1e-9));
+  CHECK(lora.memory.weights_bytes == mlsim::test::approx(2.0 * pc.total + 4.0 * P).epsilon(1e-9));
+  CHECK(lora.memory.gradients_bytes == mlsim::test::approx(4.0 * P).epsilon(1e-9));
+  CHECK(lora.memory.optimizer_bytes == mlsim::test::approx(8.0 * P).epsilon(1e-9));
   // QLoRA: the layers' weights in NF4 with double quantization (4.127 bits), the embedding, head and
   // final norm in bf16 (Dettmers et al. 2023).
-  CHECK(qlora.memory.weights_bytes == doctest::Approx(layers * 4.127 / 8.0 + 2.0 * edges + 4.0 * P).epsilon(1e-9));
+  CHECK(qlora.memory.weights_bytes == mlsim::test::approx(layers * 4.127 / 8.0 + 2.0 * edges + 4.0 * P).epsilon(1e-9));
   CHECK(qlora.memory.gradients_bytes == lora.memory.gradients_bytes);
   // The activations are those of full training at the same micro-batch (inputs of every linear
   // are kept: the adapters need them).
-  CHECK(lora.memory.activations_bytes == doctest::Approx(full.memory.activations_bytes).epsilon(1e-12));
+  CHECK(lora.memory.activations_bytes == mlsim::test::approx(full.memory.activations_bytes).epsilon(1e-12));
 }
 
 TEST_CASE("LoRA's step: no weight gradients for the frozen base, the adapters' own passes, QLoRA's dequantization") {
@@ -77,11 +79,11 @@ TEST_CASE("LoRA's step: no weight gradients for the frozen base, the adapters' o
   const auto m = test::zoo_model("llama2_7b");
   const double N = workload::count_params(m).matrix_active, P = 39976960.0, tokens = 16.0 * 2048.0;
   CHECK(full.training->model_flops_per_step - lora.training->model_flops_per_step ==
-        doctest::Approx(tokens * (2.0 * N - 6.0 * P)).epsilon(1e-9));
+        mlsim::test::approx(tokens * (2.0 * N - 6.0 * P)).epsilon(1e-9));
   // With full recomputation the recomputed forward adds 2 (N - V h) + 2 P per token to both.
   const double Vh = static_cast<double>(m.padded_vocab() * m.hidden);
   CHECK(lora.training->hardware_flops_per_step - lora.training->model_flops_per_step ==
-        doctest::Approx(tokens * (2.0 * (N - Vh) + 2.0 * P) +
+        mlsim::test::approx(tokens * (2.0 * (N - Vh) + 2.0 * P) +
                         (full.training->hardware_flops_per_step - full.training->model_flops_per_step -
                          tokens * 2.0 * (N - Vh)))
             .epsilon(1e-9));

@@ -2,6 +2,8 @@
 // calibrated zoo entry that lint accepts and analyze uses; bad files give exit 2 with file:line:col.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -81,15 +83,15 @@ TEST_CASE("calibrated block: YAML round trip through the writer and the strict r
   CHECK(back.provenance == c.provenance);
   REQUIRE(back.gemm.size() == 1);
   CHECK(back.gemm[0].precision == Precision::kFp8);
-  CHECK(back.gemm[0].rate == doctest::Approx(1385e12));
-  CHECK(back.gemm[0].latency_s == doctest::Approx(4.5e-6));
+  CHECK(back.gemm[0].rate == mlsim::test::approx(1385e12));
+  CHECK(back.gemm[0].latency_s == mlsim::test::approx(4.5e-6));
   CHECK(back.gemm[0].points[1].m == 8192);
-  CHECK(back.gemm[0].points[0].time_s == doctest::Approx(16.25e-6));
+  CHECK(back.gemm[0].points[0].time_s == mlsim::test::approx(16.25e-6));
   CHECK(back.gemm[0].quality.samples == 480);
   REQUIRE(back.memory.size() == 1);
   CHECK(back.memory[0].points[1].first == 4294967296.0);
-  CHECK(back.memory[0].bandwidth == doctest::Approx(3.01e12));
-  CHECK(*back.device_gap_s == doctest::Approx(2.2e-6));
+  CHECK(back.memory[0].bandwidth == mlsim::test::approx(3.01e12));
+  CHECK(*back.device_gap_s == mlsim::test::approx(2.2e-6));
 
   // Unknown keys and unit-less figures are errors at their line:col.
   Diagnostics bad;
@@ -113,7 +115,7 @@ TEST_CASE("nccl-tests import: the published 16-rank H100 all_reduce log") {
   CHECK(raw.collectives[0].op == "all_reduce");
   CHECK(raw.device == "NVIDIA H100 80GB HBM3");
   CHECK(raw.collectives.back().bytes == 8589934592.0);
-  CHECK(raw.collectives.back().stats.median_s == doctest::Approx(47535e-6));
+  CHECK(raw.collectives.back().stats.median_s == mlsim::test::approx(47535e-6));
   const auto node = analysis::fit_node(raw, "log.txt");
   REQUIRE(node.collectives.size() == 1);
   const auto& c = node.collectives[0];
@@ -124,11 +126,11 @@ TEST_CASE("nccl-tests import: the published 16-rank H100 all_reduce log") {
   CHECK(analysis::fit_envelope(c.points, 1).max_rel > 0.7);
   CHECK(c.quality.samples == 31 * 20);   // 31 sizes x "iters: 20"
   // Interpolation reproduces a measured point exactly (1 GiB: 6759.0 us).
-  CHECK(*solvers::calibrated_collective_time(node, "all_reduce", 1073741824.0, 16, 2) == doctest::Approx(6759.0e-6));
+  CHECK(*solvers::calibrated_collective_time(node, "all_reduce", 1073741824.0, 16, 2) == mlsim::test::approx(6759.0e-6));
   // The busbw of the largest segment is near the log's peak busbw (338.82 GB/s at 8 GiB).
   double top = 0.0;
   for (const auto& s : c.segments) top = std::max(top, s.busbw);
-  CHECK(top / 1e9 == doctest::Approx(345.0).epsilon(0.1));
+  CHECK(top / 1e9 == mlsim::test::approx(345.0).epsilon(0.1));
 
   // The same run in nccl-tests' -J layout: op from args[0], 16 ranks from config.devices.
   const std::string json = test::source_path("tests/data/nccl_tests_h100_16rank.json");
@@ -307,7 +309,7 @@ TEST_CASE("end to end: fake probe -> raw JSON -> calibrate -> lint -> analyze mo
   const double ttft_h100 = json_at(fake_h100.out, "inference", "ttft_s");
   CHECK(ttft_h100 != ttft_nominal);
   // The fake H100 is built near the published figures (bf16 80 % of 989 TFLOPS): within 20 %.
-  CHECK(ttft_h100 == doctest::Approx(ttft_nominal).epsilon(0.2));
+  CHECK(ttft_h100 == mlsim::test::approx(ttft_nominal).epsilon(0.2));
 
   // The node overlay alone: Llama 3 70B's TP=8 all-reduces inside a DGX H100 take the measured
   // curve (the fake's 8-GPU all-reduce, CALIBRATION.md 4's envelope of Azure's published table).
@@ -321,7 +323,7 @@ TEST_CASE("end to end: fake probe -> raw JSON -> calibrate -> lint -> analyze mo
   const double step_nominal = json_at(train_nominal.out, "training", "step_time_s");
   const double step_node = json_at(train_node.out, "training", "step_time_s");
   CHECK(step_node != step_nominal);
-  CHECK(step_node == doctest::Approx(step_nominal).epsilon(0.1));
+  CHECK(step_node == mlsim::test::approx(step_nominal).epsilon(0.1));
 
   // The fake A100 measured onto the H100 entry: GEMMs at ~265 instead of ~795 TFLOPS.
   const fs::path slow = scratch("e2e_slow");

@@ -3,6 +3,8 @@
 // and synthesis answers that meet the target while 1% less does not.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <cmath>
 
 #include "../support.hpp"
@@ -183,9 +185,9 @@ TEST_CASE("every knob's setter gives the estimate that --set gives") {
     k->set(fast, *v);
     const auto a = ev.evaluate(fast, {false});
     const auto b = ev.evaluate(load(kDecode, {{path, value}}), {false});
-    CHECK(metric(a, "tpot_s") == doctest::Approx(metric(b, "tpot_s")).epsilon(1e-12));
-    CHECK(metric(a, "ttft_s") == doctest::Approx(metric(b, "ttft_s")).epsilon(1e-12));
-    CHECK(metric(a, "memory.per_device_bytes") == doctest::Approx(metric(b, "memory.per_device_bytes")).epsilon(1e-12));
+    CHECK(metric(a, "tpot_s") == mlsim::test::approx(metric(b, "tpot_s")).epsilon(1e-12));
+    CHECK(metric(a, "ttft_s") == mlsim::test::approx(metric(b, "ttft_s")).epsilon(1e-12));
+    CHECK(metric(a, "memory.per_device_bytes") == mlsim::test::approx(metric(b, "memory.per_device_bytes")).epsilon(1e-12));
   }
 }
 
@@ -244,11 +246,11 @@ TEST_CASE("elasticity of decode TPOT: -1 to bandwidth and 0 to FLOPS when every 
     return analysis::Elasticity{};
   };
   const auto bw = find("system.accelerator.memory.bandwidth");
-  CHECK(bw.elasticity == doctest::Approx(-1.0).epsilon(1e-6));
+  CHECK(bw.elasticity == mlsim::test::approx(-1.0).epsilon(1e-6));
   CHECK(bw.wall == "memory_bandwidth");
   CHECK_FALSE(bw.wall_changes);
   CHECK(std::fabs(find("system.accelerator.peak.bf16").elasticity) < 1e-9);
-  CHECK(find("system.accelerator.efficiency.memory").elasticity == doctest::Approx(-1.0).epsilon(1e-6));
+  CHECK(find("system.accelerator.efficiency.memory").elasticity == mlsim::test::approx(-1.0).epsilon(1e-6));
   CHECK(list.front().magnitude() >= list.back().magnitude());
 }
 
@@ -270,7 +272,7 @@ TEST_CASE("elasticity of decode TPOT to bandwidth is the bandwidth-bound share (
     std::string err;
     const auto list = analysis::elasticities(s, *analysis::resolve_metric("tpot_s", err), 0.01, err);
     for (const auto& x : list) {
-      if (x.knob == "system.accelerator.memory.bandwidth") CHECK(x.elasticity == doctest::Approx(-share).epsilon(1e-3));
+      if (x.knob == "system.accelerator.memory.bandwidth") CHECK(x.elasticity == mlsim::test::approx(-share).epsilon(1e-3));
     }
     if (!o.empty()) CHECK(share < 0.02);   // compute-bound: about 0
   }
@@ -285,8 +287,8 @@ TEST_CASE("compare: Shapley values sum to ln(speedup); two proportional inputs s
   REQUIRE(r.has_value());
   double sum = 0;
   for (const auto& c : r->contributions) sum += c.shapley_ln;
-  CHECK(sum == doctest::Approx(r->ln_speedup).epsilon(1e-12));
-  CHECK(r->speedup == doctest::Approx(r->a_value / r->b_value).epsilon(1e-12));
+  CHECK(sum == mlsim::test::approx(r->ln_speedup).epsilon(1e-12));
+  CHECK(r->speedup == mlsim::test::approx(r->a_value / r->b_value).epsilon(1e-12));
   CHECK(r->exact);
   CHECK(r->contributions.front().input == "system.accelerator.memory.bandwidth");
   // Bandwidth x1.5 and efficiency.memory x1.2 on a purely bandwidth-bound step (no launch costs):
@@ -304,9 +306,9 @@ TEST_CASE("compare: Shapley values sum to ln(speedup); two proportional inputs s
   REQUIRE(r2.has_value());
   REQUIRE(r2->contributions.size() == 2);
   CHECK(r2->contributions[0].input == "system.accelerator.memory.bandwidth");
-  CHECK(r2->contributions[0].shapley_ln == doctest::Approx(std::log(1.5)).epsilon(1e-9));
-  CHECK(r2->contributions[1].shapley_ln == doctest::Approx(std::log(1.2)).epsilon(1e-9));
-  CHECK(r2->speedup == doctest::Approx(1.8).epsilon(1e-9));
+  CHECK(r2->contributions[0].shapley_ln == mlsim::test::approx(std::log(1.5)).epsilon(1e-9));
+  CHECK(r2->contributions[1].shapley_ln == mlsim::test::approx(std::log(1.2)).epsilon(1e-9));
+  CHECK(r2->speedup == mlsim::test::approx(1.8).epsilon(1e-9));
 }
 
 TEST_CASE("synthesize: the least bandwidth meets the target and 1% less does not") {
@@ -369,7 +371,7 @@ TEST_CASE("Morris design: trajectories move one factor at a time by delta") {
     for (std::size_t i = 0; i < 3; ++i) {
       const double diff = d.points[j][i] - d.points[j - 1][i];
       if (static_cast<int>(i) == d.changed[j]) {
-        CHECK(std::fabs(diff) == doctest::Approx(2.0 / 3.0));
+        CHECK(std::fabs(diff) == mlsim::test::approx(2.0 / 3.0));
       } else {
         CHECK(diff == 0.0);
       }
@@ -393,7 +395,7 @@ TEST_CASE("Morris design: trajectories move one factor at a time by delta") {
   CHECK(fx[0].knob == "system.accelerator.memory.bandwidth");
   CHECK(fx[0].mu_star >= 1.03);
   CHECK(fx[0].mu_star <= 1.65);
-  CHECK(fx[0].mu == doctest::Approx(-fx[0].mu_star));
+  CHECK(fx[0].mu == mlsim::test::approx(-fx[0].mu_star));
   CHECK(fx[1].mu_star < 1e-9);
 }
 

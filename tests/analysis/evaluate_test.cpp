@@ -4,6 +4,8 @@
 // and site figures are read from the zoo, not hard-coded.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -58,7 +60,7 @@ TEST_CASE("acceptance: Llama 3 8B fp16, batch 1, decode at 2048 tokens on an H10
   CHECK(*inf.kv_cache_bytes_per_token == 131'072.0);
   // Weights: 2 B x 8,030,261,248 = 16,060,522,496 B, "about 16.06 GB", all resident.
   CHECK(e.memory.weights_bytes == 16'060'522'496.0);
-  CHECK(e.memory.weights_bytes / 1e9 == doctest::Approx(16.06).epsilon(0.001));
+  CHECK(e.memory.weights_bytes / 1e9 == mlsim::test::approx(16.06).epsilon(0.001));
   CHECK(e.memory.offloaded_weight_bytes == 0.0);
   // KV cache of the whole sequence: 2049 tokens x 131,072 B.
   CHECK(e.memory.kv_cache_bytes == 2'049.0 * 131'072.0);
@@ -66,15 +68,15 @@ TEST_CASE("acceptance: Llama 3 8B fp16, batch 1, decode at 2048 tokens on an H10
   // 16,060,522,496 + 2048 x 131,072 = 16,328,957,952 B; at the peak 3.35 TB/s that is 4.874 ms.
   const double bytes = 16'060'522'496.0 + 2'048.0 * 131'072.0;
   const double floor_s = bytes / accelerator("h100_sxm").memory_bandwidth.si();
-  CHECK(floor_s == doctest::Approx(4.8743e-3).epsilon(1e-4));
+  CHECK(floor_s == mlsim::test::approx(4.8743e-3).epsilon(1e-4));
   REQUIRE(inf.tpot_s.has_value());
   CHECK(*inf.tpot_s >= floor_s);
   CHECK(*inf.tpot_s <= 1.5 * floor_s);
   CHECK(e.binding_wall == "memory_bandwidth");
   // Fixed batch: e2e = TTFT + (output - 1) x TPOT; throughput = batch x output / e2e.
   REQUIRE(inf.ttft_s.has_value());
-  CHECK(inf.e2e_s == doctest::Approx(*inf.ttft_s + *inf.tpot_s).epsilon(1e-12));
-  CHECK(inf.throughput_tokens_per_s == doctest::Approx(2.0 / inf.e2e_s).epsilon(1e-12));
+  CHECK(inf.e2e_s == mlsim::test::approx(*inf.ttft_s + *inf.tpot_s).epsilon(1e-12));
+  CHECK(inf.throughput_tokens_per_s == mlsim::test::approx(2.0 / inf.e2e_s).epsilon(1e-12));
 }
 
 TEST_CASE("acceptance: decode at large batch and short context is compute-bound") {
@@ -88,7 +90,7 @@ TEST_CASE("acceptance: decode at large batch and short context is compute-bound"
   // = 2 x 512 x 7,504,658,432 = 7.685e12 FLOPs at 989.4 TFLOPS x 0.803 = 9.67 ms at least.
   const auto h = accelerator("h100_sxm");
   const double gemm_s = 2.0 * 512.0 * 7'504'658'432.0 / (h.peak_at(Precision::kBf16)->si() * h.efficiency.compute_at[kBf16]);
-  CHECK(gemm_s == doctest::Approx(9.673e-3).epsilon(1e-3));
+  CHECK(gemm_s == mlsim::test::approx(9.673e-3).epsilon(1e-3));
   REQUIRE(e.inference.has_value());
   CHECK(*e.inference->tpot_s >= gemm_s);
 }
@@ -113,7 +115,7 @@ TEST_CASE("acceptance: prefill of a long prompt is compute-bound") {
   const double gemm = 2.0 * 8192.0 * 6'979'321'856.0 + 2.0 * 525'336'576.0;
   const double attention = 32.0 * 2.0 * (8192.0 * 8193.0 / 2.0) * 32.0 * 256.0;
   const double floor_s = gemm / (peak * h.efficiency.compute_at[kBf16]) + attention / (peak * h.efficiency.attention);
-  CHECK(floor_s == doctest::Approx(0.1947).epsilon(2e-3));
+  CHECK(floor_s == mlsim::test::approx(0.1947).epsilon(2e-3));
   REQUIRE(e.inference->ttft_s.has_value());
   CHECK(*e.inference->ttft_s >= floor_s);
   CHECK(*e.inference->ttft_s <= 1.25 * floor_s);
@@ -127,22 +129,22 @@ TEST_CASE("acceptance: Llama 3 70B in bf16 does not fit one H100: the weights st
   const auto h = accelerator("h100_sxm");
   CHECK(e.feasible);
   CHECK(e.memory.offloaded_weight_bytes > 0.0);
-  CHECK(e.memory.weights_bytes + e.memory.offloaded_weight_bytes == doctest::Approx(weights).epsilon(1e-12));
+  CHECK(e.memory.weights_bytes + e.memory.offloaded_weight_bytes == mlsim::test::approx(weights).epsilon(1e-12));
   // What stays resident fills the HBM.
-  CHECK(e.memory.per_device_bytes == doctest::Approx(h.memory_capacity.si()).epsilon(1e-9));
+  CHECK(e.memory.per_device_bytes == mlsim::test::approx(h.memory_capacity.si()).epsilon(1e-9));
   CHECK(e.memory.fits);
   // The offloaded bytes cross the host link every pass at its achieved rate, 64 GB/s x 0.80 =
   // 51.2 GB/s (CALIBRATION.md 3.4), and that bounds each token.
   REQUIRE(h.host_link_bandwidth.has_value());
   REQUIRE(h.efficiency.host_link.has_value());
-  CHECK(*h.efficiency.host_link == doctest::Approx(0.80));
+  CHECK(*h.efficiency.host_link == mlsim::test::approx(0.80));
   const auto* link = wall(e, "host_link");
   REQUIRE(link != nullptr);
   const double stream_s = e.memory.offloaded_weight_bytes / (h.host_link_bandwidth->si() * 0.80);
-  CHECK(link->time_s == doctest::Approx(stream_s).epsilon(1e-12));
+  CHECK(link->time_s == mlsim::test::approx(stream_s).epsilon(1e-12));
   CHECK(e.binding_wall == "host_link");
   REQUIRE(e.inference.has_value());
-  CHECK(*e.inference->tpot_s == doctest::Approx(stream_s).epsilon(1e-12));
+  CHECK(*e.inference->tpot_s == mlsim::test::approx(stream_s).epsilon(1e-12));
   // More than 141.1 - 85.9 = 55.2 GB must stream: at least 55.2 / 51.2 = 1.08 s per token.
   CHECK(e.memory.offloaded_weight_bytes >= weights - h.memory_capacity.si());
   CHECK(*e.inference->tpot_s >= (weights - h.memory_capacity.si()) / 51.2e9);
@@ -191,7 +193,7 @@ TEST_CASE("fp8 on the A100 (no fp8 peak) runs as weight-only fp8: bf16 math afte
   // 6,979,321,856 matrix weights (the layers less their 266,240 norm weights) x 32 tiles of 64
   // tokens on the vector units (19.5 TFLOPS x 0.824) = 27.8 ms.
   const double dequant = 2.0 * 6'979'321'856.0 * 32.0 / (19.5e12 * 0.824);
-  CHECK(*q.inference->ttft_s - *b.inference->ttft_s == doctest::Approx(dequant).epsilon(0.02));
+  CHECK(*q.inference->ttft_s - *b.inference->ttft_s == mlsim::test::approx(dequant).epsilon(0.02));
   // Activations at fp8 over bf16 weights is not weight-only quantization: still infeasible.
   const auto x = evaluate(scenario(sys, "llama3_8b",
                                    "inference: {prompt_tokens: 128, output_tokens: 8, batch: 1, precision: {weights: bf16, "
@@ -210,15 +212,15 @@ TEST_CASE("training GPT-2 small on an A100: model FLOPs, MFU and HFU, memory") {
   //   matrix weights 12 x (4 x 768^2 + 2 x 768 x 3072) + 50257 x 768 = 123,532,032;
   //   12 x 12 x 1024 x 768 = 113,246,208; tokens 8 x 1024 = 8,192.
   //   8,192 x (741,192,192 + 113,246,208) = 6,999,559,372,800.
-  CHECK(t.model_flops_per_step == doctest::Approx(6'999'559'372'800.0).epsilon(1e-12));
+  CHECK(t.model_flops_per_step == mlsim::test::approx(6'999'559'372'800.0).epsilon(1e-12));
   CHECK(t.hardware_flops_per_step == t.model_flops_per_step);   // nothing recomputed
   CHECK(t.hfu == t.mfu);
   // MFU = model FLOPs / (step time x accelerators x dense bf16 peak).
   const double peak = accelerator("a100_sxm_80gb").peak_at(Precision::kBf16)->si();
-  CHECK(t.mfu == doctest::Approx(t.model_flops_per_step / (t.step_time_s * peak)).epsilon(1e-12));
+  CHECK(t.mfu == mlsim::test::approx(t.model_flops_per_step / (t.step_time_s * peak)).epsilon(1e-12));
   CHECK(t.mfu > 0.0);
   CHECK(t.mfu < 1.0);
-  CHECK(t.tokens_per_s == doctest::Approx(8'192.0 / t.step_time_s).epsilon(1e-12));
+  CHECK(t.tokens_per_s == mlsim::test::approx(8'192.0 / t.step_time_s).epsilon(1e-12));
   // A step cannot beat the model FLOPs at the achieved GEMM rate: 7.0e12 / (312e12 x 0.824) = 27.2 ms.
   CHECK(t.step_time_s >= t.model_flops_per_step / (peak * accelerator("a100_sxm_80gb").efficiency.compute_at[kBf16]));
 
@@ -241,10 +243,10 @@ TEST_CASE("training GPT-2 small on an A100: model FLOPs, MFU and HFU, memory") {
     CHECK(f.training->model_flops_per_step == t.model_flops_per_step);
     // One more forward of the layers (LM head out): 8,192 x (2 x 84,934,656 + 37,748,736)
     //   = 1,700,807,049,216 -> 8,700,366,422,016.
-    CHECK(f.training->hardware_flops_per_step == doctest::Approx(8'700'366'422'016.0).epsilon(1e-12));
+    CHECK(f.training->hardware_flops_per_step == mlsim::test::approx(8'700'366'422'016.0).epsilon(1e-12));
     CHECK(f.training->hfu > f.training->mfu);
     CHECK(f.training->hfu / f.training->mfu ==
-          doctest::Approx(8'700'366'422'016.0 / 6'999'559'372'800.0).epsilon(1e-12));
+          mlsim::test::approx(8'700'366'422'016.0 / 6'999'559'372'800.0).epsilon(1e-12));
     CHECK(f.training->step_time_s > t.step_time_s);
     CHECK(f.memory.activations_bytes < e.memory.activations_bytes);
   }
@@ -266,7 +268,7 @@ TEST_CASE("training GPT-2 small on an A100: model FLOPs, MFU and HFU, memory") {
     REQUIRE(sm.training.has_value());
     REQUIRE(nm.training.has_value());
     CHECK(sm.training->model_flops_per_step == t.model_flops_per_step);
-    CHECK(sm.training->hardware_flops_per_step == doctest::Approx(7'308'797'018'112.0).epsilon(1e-12));
+    CHECK(sm.training->hardware_flops_per_step == mlsim::test::approx(7'308'797'018'112.0).epsilon(1e-12));
     CHECK(nm.training->hardware_flops_per_step == t.model_flops_per_step);
     CHECK(sm.training->step_time_s > nm.training->step_time_s);
     // It trades the s^2 score tensors for time: 5as/h of Korthikanti's formula (here 2as^2 without
@@ -280,11 +282,11 @@ TEST_CASE("training ops: time to train, energy, carbon and cost from the zoo's f
                                    "training: {seq_len: 1024, global_batch: 8, micro_batch: 8, tokens: 1e9}"));
   REQUIRE(e.training.has_value());
   REQUIRE(e.training->time_to_train_s.has_value());
-  CHECK(*e.training->time_to_train_s == doctest::Approx(1e9 / e.training->tokens_per_s).epsilon(1e-12));
+  CHECK(*e.training->time_to_train_s == mlsim::test::approx(1e9 / e.training->tokens_per_s).epsilon(1e-12));
   REQUIRE(e.ops.has_value());
-  CHECK(e.ops->duration_s == doctest::Approx(*e.training->time_to_train_s).epsilon(1e-12));
+  CHECK(e.ops->duration_s == mlsim::test::approx(*e.training->time_to_train_s).epsilon(1e-12));
   REQUIRE(e.ops->usd_per_million_tokens.has_value());
-  CHECK(*e.ops->usd_per_million_tokens == doctest::Approx(e.ops->cost_usd / 1e9 * 1e6).epsilon(1e-9));
+  CHECK(*e.ops->usd_per_million_tokens == mlsim::test::approx(e.ops->cost_usd / 1e9 * 1e6).epsilon(1e-9));
 }
 
 TEST_CASE("ops: energy = count x (TDP + node overhead share) x duration x PUE; carbon, water, cost") {
@@ -299,28 +301,28 @@ TEST_CASE("ops: energy = count x (TDP + node overhead share) x duration x PUE; c
   const auto& o = *e.ops;
   // 8 GPUs x (700 W + 4.6 kW / 8) x 3600 s = 36,720,000 J of IT energy; x PUE 1.56 = 57,283,200 J.
   const double it = 8.0 * (acc.tdp.si() + node.power_overhead.si() / static_cast<double>(node.accelerators)) * 3600.0;
-  CHECK(it == doctest::Approx(36'720'000.0).epsilon(1e-9));
-  CHECK(o.gpu_hours == doctest::Approx(8.0).epsilon(1e-12));
-  CHECK(o.it_energy_j == doctest::Approx(it).epsilon(1e-12));
-  CHECK(o.energy_j == doctest::Approx(it * site.pue).epsilon(1e-12));
+  CHECK(it == mlsim::test::approx(36'720'000.0).epsilon(1e-9));
+  CHECK(o.gpu_hours == mlsim::test::approx(8.0).epsilon(1e-12));
+  CHECK(o.it_energy_j == mlsim::test::approx(it).epsilon(1e-12));
+  CHECK(o.energy_j == mlsim::test::approx(it * site.pue).epsilon(1e-12));
   // Carbon: facility energy x grid intensity (366 g/kWh: 57,283,200 J = 15.912 kWh -> 5.824 kg).
-  CHECK(o.operational_carbon_kg == doctest::Approx(o.energy_j * site.carbon_intensity.si()).epsilon(1e-12));
-  CHECK(o.operational_carbon_kg == doctest::Approx(5.8238).epsilon(1e-4));
-  CHECK(o.carbon_kg == doctest::Approx(o.operational_carbon_kg + o.embodied_carbon_kg).epsilon(1e-12));
+  CHECK(o.operational_carbon_kg == mlsim::test::approx(o.energy_j * site.carbon_intensity.si()).epsilon(1e-12));
+  CHECK(o.operational_carbon_kg == mlsim::test::approx(5.8238).epsilon(1e-4));
+  CHECK(o.carbon_kg == mlsim::test::approx(o.operational_carbon_kg + o.embodied_carbon_kg).epsilon(1e-12));
   // Water: IT energy x WUE (1.8 L/kWh: 10.2 kWh -> 18.36 L).
-  CHECK(o.water_l == doctest::Approx(it * site.wue.si()).epsilon(1e-12));
-  CHECK(o.water_l == doctest::Approx(18.36).epsilon(1e-9));
+  CHECK(o.water_l == mlsim::test::approx(it * site.wue.si()).epsilon(1e-12));
+  CHECK(o.water_l == mlsim::test::approx(18.36).epsilon(1e-9));
   // Cost: rental x GPU-hours = 2.99 USD/h x 8 = 23.92 USD.
   REQUIRE(acc.rental_price.has_value());
-  CHECK(o.cost_usd == doctest::Approx(acc.rental_price->si() * 8.0 * 3600.0).epsilon(1e-12));
-  CHECK(o.cost_usd == doctest::Approx(23.92).epsilon(1e-9));
+  CHECK(o.cost_usd == mlsim::test::approx(acc.rental_price->si() * 8.0 * 3600.0).epsilon(1e-12));
+  CHECK(o.cost_usd == mlsim::test::approx(23.92).epsilon(1e-9));
   // Per million tokens: cost over the tokens all 8 replicas produce in the hour.
   REQUIRE(e.inference.has_value());
   REQUIRE(o.usd_per_million_tokens.has_value());
   const double tokens = e.inference->throughput_tokens_per_s * 3600.0;
-  CHECK(*o.usd_per_million_tokens == doctest::Approx(o.cost_usd / tokens * 1e6).epsilon(1e-12));
+  CHECK(*o.usd_per_million_tokens == mlsim::test::approx(o.cost_usd / tokens * 1e6).epsilon(1e-12));
   // Throughput counts every replica: 8 x 8 x 128 / e2e.
-  CHECK(e.inference->throughput_tokens_per_s == doctest::Approx(8.0 * 8.0 * 128.0 / e.inference->e2e_s).epsilon(1e-12));
+  CHECK(e.inference->throughput_tokens_per_s == mlsim::test::approx(8.0 * 8.0 * 128.0 / e.inference->e2e_s).epsilon(1e-12));
 }
 
 TEST_CASE("batch: max is the largest batch whose memory fits") {
@@ -346,8 +348,8 @@ TEST_CASE("batch: max is the largest batch whose memory fits") {
     const double b = static_cast<double>(e.inference->max_batch);
     CHECK(fixed + b * per_seq <= capacity);
     CHECK(fixed + (b + 1.0) * per_seq > capacity);
-    CHECK(e.memory.per_device_bytes == doctest::Approx(fixed + b * per_seq).epsilon(1e-12));
-    CHECK(e.memory.kv_cache_bytes == doctest::Approx(b * kv_seq).epsilon(1e-12));
+    CHECK(e.memory.per_device_bytes == mlsim::test::approx(fixed + b * per_seq).epsilon(1e-12));
+    CHECK(e.memory.kv_cache_bytes == mlsim::test::approx(b * kv_seq).epsilon(1e-12));
     CHECK(e.memory.fits);
   }
   SUBCASE("chunked prefill (vLLM, 8192-token budget)") {
@@ -366,7 +368,7 @@ TEST_CASE("batch: max is the largest batch whose memory fits") {
     const double b = static_cast<double>(e.inference->max_batch);
     CHECK(fixed + b * per_seq <= capacity);
     CHECK(fixed + (b + 1.0) * per_seq > capacity);
-    CHECK(e.memory.per_device_bytes == doctest::Approx(fixed + b * per_seq).epsilon(1e-12));
+    CHECK(e.memory.per_device_bytes == mlsim::test::approx(fixed + b * per_seq).epsilon(1e-12));
   }
 }
 

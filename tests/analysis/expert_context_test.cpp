@@ -2,6 +2,8 @@
 // parallelism (ring attention) and ZeRO-Offload, each against a hand derivation.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "../support.hpp"
@@ -47,17 +49,17 @@ TEST_CASE("expert parallel: two all-to-alls per MoE layer in forward and two in 
   // 8 EP ranks of one node (EP innermost after TP = 1).
   const auto cluster = system::Cluster::build(s->system);
   const double one = solvers::collective(solvers::Collective::kAllToAll, 4096.0 * 2.0 * 4096.0 * 2.0, cluster.place(8, 1)).time_s;
-  CHECK(e.training->exposed_ep_s == doctest::Approx(32.0 * 6.0 * one).epsilon(1e-9));   // + the recomputed forward pair
+  CHECK(e.training->exposed_ep_s == mlsim::test::approx(32.0 * 6.0 * one).epsilon(1e-9));   // + the recomputed forward pair
   // Weights: the routed experts (32 layers x 8 experts x 3 x 4096 x 14336) split 8 ways.
   const auto p = workload::count_params(s->model);
   const double experts = 32.0 * 8.0 * p.expert;
-  CHECK(p.expert == doctest::Approx(3.0 * 4096.0 * 14336.0));
-  CHECK(e.memory.weights_bytes == doctest::Approx(2.0 * (p.total - experts + experts / 8.0)).epsilon(1e-9));
+  CHECK(p.expert == mlsim::test::approx(3.0 * 4096.0 * 14336.0));
+  CHECK(e.memory.weights_bytes == mlsim::test::approx(2.0 * (p.total - experts + experts / 8.0)).epsilon(1e-9));
   // Without EP every rank holds all experts.
   const auto no_ep = run(moe_yaml("{dp: 16, zero: 2, sequence_parallel: false}"));
   CHECK_FALSE(no_ep.feasible);   // 94 GB of bf16 weights alone: only EP (or ZeRO-3) makes it fit
   CHECK(no_ep.training->exposed_ep_s == 0.0);
-  CHECK(no_ep.memory.weights_bytes == doctest::Approx(2.0 * p.total).epsilon(1e-9));
+  CHECK(no_ep.memory.weights_bytes == mlsim::test::approx(2.0 * p.total).epsilon(1e-9));
   // A capacity factor of 1.25 pads the all-to-alls and the expert GEMMs.
   const auto padded = run(moe_yaml(layout, ", moe_capacity_factor: 1.25"));
   REQUIRE(padded.feasible);
@@ -73,7 +75,7 @@ TEST_CASE("context parallel: each rank holds seq / cp tokens, and the ring's K/V
   REQUIRE(base.feasible);
   REQUIRE(ctx.feasible);
   // Half the tokens per rank: stored activations halve (one micro-batch in flight, no PP).
-  CHECK(ctx.memory.activations_bytes == doctest::Approx(0.5 * base.memory.activations_bytes).epsilon(0.02));
+  CHECK(ctx.memory.activations_bytes == mlsim::test::approx(0.5 * base.memory.activations_bytes).epsilon(0.02));
   CHECK(ctx.training->exposed_cp_s >= 0.0);
   // With the ring not overlapped, its cp - 1 = 1 step per layer forward and 2 backward are exposed.
   const auto exposed = run(moe_yaml("{dp: 8, cp: 2, ep: 8, zero: 2}", "\n           , overlap: {cp_ring: false}"));
@@ -99,7 +101,7 @@ TEST_CASE("ZeRO-Offload: the optimizer's state leaves the device, its step cross
   // 28 B per parameter on 409.6 / 8 GB/s of DRAM.
   const double per_rank = workload::count_params(s->model).total / 8.0;
   const double expected = per_rank * 6.0 / (32e9 * 0.82) + per_rank * 28.0 / (409.6e9 / 8.0);
-  CHECK(e.training->optimizer_s == doctest::Approx(expected).epsilon(1e-6));
+  CHECK(e.training->optimizer_s == mlsim::test::approx(expected).epsilon(1e-6));
 }
 
 }  // namespace mlsim

@@ -4,6 +4,8 @@
 // a point that does not fit co-located fits split into pools; bad input is reported with its place.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -69,7 +71,7 @@ TEST_CASE("rlhf co-located: the iteration is generation + experience + training,
   CHECK(r.generation_rounds == 1);
   const auto gen = plain(inference_text("llama3_8b", 8, 512, 512, 32));
   REQUIRE(gen.inference.has_value());
-  CHECK(r.generation_s == doctest::Approx(gen.inference->e2e_s).epsilon(1e-9));
+  CHECK(r.generation_s == mlsim::test::approx(gen.inference->e2e_s).epsilon(1e-9));
   // Experience: 256 sequences of 1024 tokens over 8 groups at the micro-batch 2: 16 passes per model.
   CHECK(r.experience_batch == 2);
   const auto fa = plain(inference_text("llama3_8b", 8, 1024, 1, 2));
@@ -81,22 +83,22 @@ TEST_CASE("rlhf co-located: the iteration is generation + experience + training,
   const double gemm = h100.peak_at(Precision::kBf16)->si() * h100.efficiency.compute_at[static_cast<std::size_t>(Precision::kBf16)];
   const double head_s = 2.0 * 4096.0 * 128256.0 * 1023.0 * 2.0 / gemm;
   CHECK(head_s > 0.002);   // ~2.3 ms at 989 TFLOP/s x 0.93
-  CHECK(r.actor_forward_s == doctest::Approx(16.0 * (*fa.inference->ttft_s + head_s)).epsilon(1e-9));
-  CHECK(r.reference_forward_s == doctest::Approx(r.actor_forward_s).epsilon(1e-12));   // reference = actor
-  CHECK(r.critic_forward_s == doctest::Approx(16.0 * *fc.inference->ttft_s).epsilon(1e-9));
-  CHECK(r.reward_forward_s == doctest::Approx(r.critic_forward_s).epsilon(1e-12));     // reward = critic
-  CHECK(r.experience_s == doctest::Approx(2.0 * (r.actor_forward_s + r.critic_forward_s)).epsilon(1e-9));
+  CHECK(r.actor_forward_s == mlsim::test::approx(16.0 * (*fa.inference->ttft_s + head_s)).epsilon(1e-9));
+  CHECK(r.reference_forward_s == mlsim::test::approx(r.actor_forward_s).epsilon(1e-12));   // reference = actor
+  CHECK(r.critic_forward_s == mlsim::test::approx(16.0 * *fc.inference->ttft_s).epsilon(1e-9));
+  CHECK(r.reward_forward_s == mlsim::test::approx(r.critic_forward_s).epsilon(1e-12));     // reward = critic
+  CHECK(r.experience_s == mlsim::test::approx(2.0 * (r.actor_forward_s + r.critic_forward_s)).epsilon(1e-9));
   // Training: 2 epochs x 256 / 64 = 8 optimizer steps of actor and of critic.
   const auto ta = plain(training_text("llama3_8b", 8, 2));
   const auto tc = plain(training_text("gpt2_1_5b", 8, 2));
   REQUIRE(ta.training.has_value());
   CHECK(r.optimizer_steps == 8);
-  CHECK(r.actor_step_s == doctest::Approx(ta.training->step_time_s).epsilon(1e-9));
-  CHECK(r.training_s == doctest::Approx(8.0 * (ta.training->step_time_s + tc.training->step_time_s)).epsilon(1e-9));
-  CHECK(r.iteration_s == doctest::Approx(r.generation_s + r.experience_s + r.training_s).epsilon(1e-12));
+  CHECK(r.actor_step_s == mlsim::test::approx(ta.training->step_time_s).epsilon(1e-9));
+  CHECK(r.training_s == mlsim::test::approx(8.0 * (ta.training->step_time_s + tc.training->step_time_s)).epsilon(1e-9));
+  CHECK(r.iteration_s == mlsim::test::approx(r.generation_s + r.experience_s + r.training_s).epsilon(1e-12));
   CHECK(r.weight_sync_s == 0.0);
-  CHECK(r.samples_per_s == doctest::Approx(256.0 / r.iteration_s).epsilon(1e-12));
-  CHECK(r.tokens_per_s == doctest::Approx(256.0 * 1024.0 / r.iteration_s).epsilon(1e-12));
+  CHECK(r.samples_per_s == mlsim::test::approx(256.0 / r.iteration_s).epsilon(1e-12));
+  CHECK(r.tokens_per_s == mlsim::test::approx(256.0 * 1024.0 / r.iteration_s).epsilon(1e-12));
   // Two epochs of 64-sequence steps outweigh decoding 512 tokens at batch 32 here.
   CHECK(r.training_s > r.generation_s);
   CHECK(r.training_s > r.experience_s);
@@ -110,16 +112,16 @@ TEST_CASE("rlhf co-located memory: every model's state at once, ZeRO-2 over 8 ra
   const double nc = workload::count_params(test::zoo_model("gpt2_1_5b")).total;
   // Trained (actor, critic): bf16 weights 2 B whole, fp32 gradients 4 B and fp32 master + Adam m, v
   // 12 B over the 8 DP ranks (ZeRO-2); frozen (reference = actor, reward = critic): bf16 weights 2 B.
-  CHECK(e.memory.weights_bytes == doctest::Approx(2.0 * (na + nc) + 2.0 * (na + nc)).epsilon(1e-6));
-  CHECK(e.memory.gradients_bytes == doctest::Approx(4.0 * (na + nc) / 8.0).epsilon(1e-9));
-  CHECK(e.memory.optimizer_bytes == doctest::Approx(12.0 * (na + nc) / 8.0).epsilon(1e-9));
+  CHECK(e.memory.weights_bytes == mlsim::test::approx(2.0 * (na + nc) + 2.0 * (na + nc)).epsilon(1e-6));
+  CHECK(e.memory.gradients_bytes == mlsim::test::approx(4.0 * (na + nc) / 8.0).epsilon(1e-9));
+  CHECK(e.memory.optimizer_bytes == mlsim::test::approx(12.0 * (na + nc) / 8.0).epsilon(1e-9));
   const double states = (2.0 + 0.5 + 1.5 + 2.0) * (na + nc);
   const double workspace = 2.0 * 1024.0 * 1024.0 * 1024.0;   // deepspeed.yaml: 2 GiB
   // The largest transient of a phase, from the plain scenarios: the generation's KV cache of 32
   // sequences x 1024 tokens x 128 KiB (Llama 3 8B: 2 x 32 layers x 8 KV heads x 128 x 2 B = 4 GiB)
   // and its prefill activations, a forward pass's activations, or a training step's.
   const auto gen = plain(inference_text("llama3_8b", 8, 512, 512, 32));
-  CHECK(gen.memory.kv_cache_bytes == doctest::Approx(32.0 * 1024.0 * 131072.0).epsilon(1e-9));
+  CHECK(gen.memory.kv_cache_bytes == mlsim::test::approx(32.0 * 1024.0 * 131072.0).epsilon(1e-9));
   const auto fa = plain(inference_text("llama3_8b", 8, 1024, 1, 2));
   const auto fc = plain(inference_text("gpt2_1_5b", 8, 1024, 1, 2));
   const auto ta = plain(training_text("llama3_8b", 8, 2));
@@ -129,9 +131,9 @@ TEST_CASE("rlhf co-located memory: every model's state at once, ZeRO-2 over 8 ra
                                      fa.memory.activations_bytes + 2.0 * 1024.0 * 128256.0 * 4.0,
                                      fc.memory.activations_bytes, ta.memory.activations_bytes, tc.memory.activations_bytes});
   CHECK(transient > 1e9);
-  CHECK(e.memory.per_device_bytes == doctest::Approx(states + workspace + transient).epsilon(1e-6));
+  CHECK(e.memory.per_device_bytes == mlsim::test::approx(states + workspace + transient).epsilon(1e-6));
   REQUIRE(e.rlhf->pools.size() == 1);
-  CHECK(e.rlhf->pools[0].memory_per_device_bytes == doctest::Approx(e.memory.per_device_bytes).epsilon(1e-12));
+  CHECK(e.rlhf->pools[0].memory_per_device_bytes == mlsim::test::approx(e.memory.per_device_bytes).epsilon(1e-12));
   CHECK(e.rlhf->pools[0].fits);
 }
 
@@ -150,12 +152,12 @@ TEST_CASE("rlhf disaggregated: max of the pools plus the actor's weights sent ov
   // Generation: 64 prompts per replica, in one round.
   CHECK(r.generation_batch == 64);
   const auto gen = plain(inference_text("llama3_8b", 4, 512, 512, 64));
-  CHECK(r.generation_s == doctest::Approx(gen.inference->e2e_s).epsilon(1e-9));
+  CHECK(r.generation_s == mlsim::test::approx(gen.inference->e2e_s).epsilon(1e-9));
   const auto ta = plain(training_text("llama3_8b", 4, 3));
-  CHECK(r.actor_step_s == doctest::Approx(ta.training->step_time_s).epsilon(1e-9));
-  CHECK(r.pools[1].busy_s == doctest::Approx(r.experience_s + r.training_s).epsilon(1e-12));
-  CHECK(r.iteration_s == doctest::Approx(std::max(r.generation_s, r.experience_s + r.training_s) + r.weight_sync_s).epsilon(1e-12));
-  CHECK(r.synchronous_iteration_s == doctest::Approx(r.generation_s + r.experience_s + r.training_s + r.weight_sync_s).epsilon(1e-12));
+  CHECK(r.actor_step_s == mlsim::test::approx(ta.training->step_time_s).epsilon(1e-9));
+  CHECK(r.pools[1].busy_s == mlsim::test::approx(r.experience_s + r.training_s).epsilon(1e-12));
+  CHECK(r.iteration_s == mlsim::test::approx(std::max(r.generation_s, r.experience_s + r.training_s) + r.weight_sync_s).epsilon(1e-12));
+  CHECK(r.synchronous_iteration_s == mlsim::test::approx(r.generation_s + r.experience_s + r.training_s + r.weight_sync_s).epsilon(1e-12));
   // The sync: 2 B x 8.03 G parameters = 16.1 GB inside the DGX's NVLink (900 GB/s per GPU
   // bidirectional, 450 GB/s each way): at least 16.1 GB / 450 GB/s = 36 ms, and under 4x that.
   const double bytes = 2.0 * workload::count_params(test::zoo_model("llama3_8b")).total;
@@ -185,11 +187,11 @@ TEST_CASE("rlhf: a large generation batch does not fit beside four models co-loc
   // (ZeRO-3 shards the training copy), above the 80 GB of an H100 with the other states.
   CHECK(co.rlhf->pools[0].memory_per_device_bytes > 80e9);
   CHECK(co.rlhf->pools[0].peak_phase == "generation");
-  CHECK(co.memory.kv_cache_bytes == doctest::Approx(256.0 * 1024.0 * 131072.0).epsilon(1e-9));
+  CHECK(co.memory.kv_cache_bytes == mlsim::test::approx(256.0 * 1024.0 * 131072.0).epsilon(1e-9));
   const double na = workload::count_params(test::zoo_model("llama3_8b")).total;
   const double nc = workload::count_params(test::zoo_model("gpt2_1_5b")).total;
   // Trained bf16 weights over the 8 ranks (ZeRO-3), frozen ones whole, and the gathered actor copy.
-  CHECK(co.memory.weights_bytes == doctest::Approx(2.0 * (na + nc) / 8.0 + 2.0 * (na + nc) + 2.0 * na).epsilon(1e-6));
+  CHECK(co.memory.weights_bytes == mlsim::test::approx(2.0 * (na + nc) / 8.0 + 2.0 * (na + nc) + 2.0 * na).epsilon(1e-6));
   auto split = big;
   split.push_back({"rlhf.placement", "disaggregated"});
   split.push_back({"rlhf.generation", "{gpus: 4, batch: 256}"});
@@ -227,11 +229,11 @@ TEST_CASE("rlhf: the shipped scenario's JSON section, and exit 2 on an unknown k
   REQUIRE(j.contains("rlhf"));
   const auto& x = j["rlhf"];
   CHECK(x["placement"] == "colocated");
-  CHECK(x["iteration_s"].get<double>() == doctest::Approx(x["phases"]["generation_s"].get<double>() +
+  CHECK(x["iteration_s"].get<double>() == mlsim::test::approx(x["phases"]["generation_s"].get<double>() +
                                                           x["phases"]["experience_s"].get<double>() +
                                                           x["phases"]["training_s"].get<double>())
                                               .epsilon(1e-12));
-  CHECK(x["samples_per_s"].get<double>() == doctest::Approx(512.0 / x["iteration_s"].get<double>()).epsilon(1e-12));
+  CHECK(x["samples_per_s"].get<double>() == mlsim::test::approx(512.0 / x["iteration_s"].get<double>()).epsilon(1e-12));
   CHECK(x["pools"].size() == 1);
   CHECK(j["feasible"] == true);
   CHECK_FALSE(j.contains("training"));

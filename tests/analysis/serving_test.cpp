@@ -2,6 +2,8 @@
 // and KV cache a device holds, and the TP all-reduces of a decode step priced on the placed group.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <cmath>
 #include <string>
 
@@ -30,25 +32,25 @@ spec::ModelSpec model(const std::string& id) { return test::zoo_entry("model", i
 
 TEST_CASE("KV bytes per token by hand: Llama-3-8B fp16 and DeepSeek-V3's MLA") {
   // Llama-3-8B: 32 layers x 8 KV heads x (128 + 128) x 2 bytes = 131072.
-  CHECK(workload::kv_cache_bytes_per_token(model("llama3_8b"), Precision::kFp16) == doctest::Approx(131072.0));
+  CHECK(workload::kv_cache_bytes_per_token(model("llama3_8b"), Precision::kFp16) == mlsim::test::approx(131072.0));
   // DeepSeek-V3: 61 layers x (512 latent + 64 rope) x 2 bytes = 70272.
-  CHECK(workload::kv_cache_bytes_per_token(model("deepseek_v3"), Precision::kBf16) == doctest::Approx(70272.0));
+  CHECK(workload::kv_cache_bytes_per_token(model("deepseek_v3"), Precision::kBf16) == mlsim::test::approx(70272.0));
   // An fp8 cache halves it.
-  CHECK(workload::kv_cache_bytes_per_token(model("llama3_8b"), Precision::kFp8) == doctest::Approx(65536.0));
+  CHECK(workload::kv_cache_bytes_per_token(model("llama3_8b"), Precision::kFp8) == mlsim::test::approx(65536.0));
 }
 
 TEST_CASE("a device's share of weights and KV cache under tp and pp") {
   const auto m = model("llama3_70b");
   const double whole = workload::inference_weight_bytes(m, Precision::kFp8, Precision::kBf16);
-  CHECK(analysis::serving_weight_bytes_per_device(m, Precision::kFp8, Precision::kBf16, 1, 1, 1) == doctest::Approx(whole));
+  CHECK(analysis::serving_weight_bytes_per_device(m, Precision::kFp8, Precision::kBf16, 1, 1, 1) == mlsim::test::approx(whole));
   // Every matrix, the embedding and the head are split over the TP ranks.
-  CHECK(analysis::serving_weight_bytes_per_device(m, Precision::kFp8, Precision::kBf16, 4, 1, 1) == doctest::Approx(whole / 4));
+  CHECK(analysis::serving_weight_bytes_per_device(m, Precision::kFp8, Precision::kBf16, 4, 1, 1) == mlsim::test::approx(whole / 4));
   // 8 KV heads: tp 4 keeps 2 per rank (1/4); tp 16 would still keep one (1/8), not 1/16.
-  CHECK(analysis::kv_share_per_device(m, 4, 1) == doctest::Approx(0.25));
-  CHECK(analysis::kv_share_per_device(m, 16, 1) == doctest::Approx(0.125));
-  CHECK(analysis::kv_share_per_device(m, 2, 2) == doctest::Approx(0.25));
+  CHECK(analysis::kv_share_per_device(m, 4, 1) == mlsim::test::approx(0.25));
+  CHECK(analysis::kv_share_per_device(m, 16, 1) == mlsim::test::approx(0.125));
+  CHECK(analysis::kv_share_per_device(m, 2, 2) == mlsim::test::approx(0.25));
   // MLA's latent is replicated on every TP rank.
-  CHECK(analysis::kv_share_per_device(model("deepseek_v3"), 8, 1) == doctest::Approx(1.0));
+  CHECK(analysis::kv_share_per_device(model("deepseek_v3"), 8, 1) == mlsim::test::approx(1.0));
 }
 
 TEST_CASE("tensor-parallel decode: two all-reduces of the hidden states per layer, priced on the placed group") {
@@ -65,7 +67,7 @@ TEST_CASE("tensor-parallel decode: two all-reduces of the hidden states per laye
   // residual stream they reduce stays bf16.
   const auto cluster = system::Cluster::build(s.system);
   const double one = solvers::collective(solvers::Collective::kAllReduce, 8.0 * 8192.0 * 2.0, cluster.place(4, 1)).time_s;
-  CHECK(comm->time_s == doctest::Approx(160.0 * one).epsilon(1e-9));
+  CHECK(comm->time_s == mlsim::test::approx(160.0 * one).epsilon(1e-9));
   // At batch 512 the message (8 MiB in bf16) is bandwidth-bound: half of it (fp8) would cost less.
   const auto big = load(serving("{tp: 4}", 4, "llama3_70b", "512"));
   const auto eb = ev.evaluate(big);
@@ -78,7 +80,7 @@ TEST_CASE("tensor-parallel decode: two all-reduces of the hidden states per laye
     if (w.name == "communication") big_comm = &w;
   }
   REQUIRE(big_comm != nullptr);
-  CHECK(big_comm->time_s == doctest::Approx(160.0 * bf16).epsilon(1e-9));
+  CHECK(big_comm->time_s == mlsim::test::approx(160.0 * bf16).epsilon(1e-9));
   // TP 4 is faster per token than one GPU would be if it could hold the model, but not 4x faster.
   const auto one_gpu = ev.evaluate(load(serving("{tp: 1}", 1)));
   REQUIRE(e.inference->tpot_s.has_value());
@@ -86,7 +88,7 @@ TEST_CASE("tensor-parallel decode: two all-reduces of the hidden states per laye
   CHECK(*e.inference->tpot_s < *one_gpu.inference->tpot_s);
   CHECK(*e.inference->tpot_s > *one_gpu.inference->tpot_s / 4.0);
   // The device holds a quarter of the weights.
-  CHECK(e.memory.weights_bytes == doctest::Approx(
+  CHECK(e.memory.weights_bytes == mlsim::test::approx(
             analysis::serving_weight_bytes_per_device(s.model, Precision::kFp8, Precision::kFp8, 4, 1, 1)));
 }
 
@@ -135,14 +137,14 @@ TEST_CASE("serving under traffic: closed form and simulation of a scenario agree
   REQUIRE(sim.inference->serving.has_value());
   CHECK_FALSE(cf.inference->serving->simulated);
   CHECK(sim.inference->serving->simulated);
-  CHECK(*sim.inference->tpot_s == doctest::Approx(*cf.inference->tpot_s).epsilon(0.15));
-  CHECK(*sim.inference->ttft_s == doctest::Approx(*cf.inference->ttft_s).epsilon(0.25));
+  CHECK(*sim.inference->tpot_s == mlsim::test::approx(*cf.inference->tpot_s).epsilon(0.15));
+  CHECK(*sim.inference->ttft_s == mlsim::test::approx(*cf.inference->ttft_s).epsilon(0.25));
   // Whole-system output throughput is the offered load: 4 requests/s x 256 tokens.
-  CHECK(cf.inference->throughput_tokens_per_s == doctest::Approx(1024.0));
-  CHECK(sim.inference->throughput_tokens_per_s == doctest::Approx(1024.0).epsilon(0.05));
-  CHECK(*cf.inference->goodput == doctest::Approx(1.0));
+  CHECK(cf.inference->throughput_tokens_per_s == mlsim::test::approx(1024.0));
+  CHECK(sim.inference->throughput_tokens_per_s == mlsim::test::approx(1024.0).epsilon(0.05));
+  CHECK(*cf.inference->goodput == mlsim::test::approx(1.0));
   // The same capacity from both (the closed form's, reported beside the simulation).
-  CHECK(sim.inference->serving->capacity_requests_per_s == doctest::Approx(cf.inference->serving->capacity_requests_per_s));
+  CHECK(sim.inference->serving->capacity_requests_per_s == mlsim::test::approx(cf.inference->serving->capacity_requests_per_s));
 }
 
 TEST_CASE("serving under traffic: beyond capacity the queue grows (infeasible); offline runs flat out") {
@@ -215,7 +217,7 @@ TEST_CASE("speculative decoding with a draft model: a speedup at batch 1 that sh
   const auto b64 = ev.evaluate(load(spec(64, 0.8)));
   const auto low = ev.evaluate(load(spec(64, 0.3)));
   REQUIRE(b1.inference->speculative_speedup.has_value());
-  CHECK(*b1.inference->speculative_tokens_per_step == doctest::Approx(3.3616));
+  CHECK(*b1.inference->speculative_tokens_per_step == mlsim::test::approx(3.3616));
   // Batch 1 is bandwidth-bound: verifying 5 tokens costs about one decode step, plus 4 draft steps
   // of an 8B model (~1/9 of the 70B weights each).
   CHECK(*b1.inference->speculative_speedup > 1.8);
@@ -227,7 +229,7 @@ TEST_CASE("speculative decoding with a draft model: a speedup at batch 1 that sh
   const auto plain = ev.evaluate(load("schema_version: 1\nkind: scenario\nname: p\nsystem: {accelerator: h200_sxm, count: 1}\n"
                                       "model: llama3_70b\ninference: {prompt_tokens: 1024, output_tokens: 256, batch: 1, precision: fp8}\n"));
   CHECK(b1.memory.weights_bytes - plain.memory.weights_bytes ==
-        doctest::Approx(workload::inference_weight_bytes(model("llama3_8b"), Precision::kFp8, Precision::kFp8)));
+        mlsim::test::approx(workload::inference_weight_bytes(model("llama3_8b"), Precision::kFp8, Precision::kFp8)));
 }
 
 }  // namespace mlsim
@@ -262,7 +264,7 @@ TEST_CASE("serving plan: the cheapest layout holds the p99 SLO and one replica f
   }
   // $/hour = GPUs x the H100's rental price.
   REQUIRE(s.system.accelerator.rental_price.has_value());
-  CHECK(best.usd_per_hour == doctest::Approx(s.system.accelerator.rental_price->si() * 3600.0 * static_cast<double>(best.gpus)));
+  CHECK(best.usd_per_hour == mlsim::test::approx(s.system.accelerator.rental_price->si() * 3600.0 * static_cast<double>(best.gpus)));
   // Without an SLO there is nothing to plan for.
   spec::Scenario no_slo = load(yaml);
   no_slo.inference->slo_ttft.reset();
@@ -297,7 +299,7 @@ TEST_CASE("disaggregated prefill and decode: no prefill in decode steps, the KV 
     if (w.name == "kv_transfer") kv = &w;
   }
   REQUIRE(kv != nullptr);
-  CHECK(kv->time_s == doctest::Approx(expect));
+  CHECK(kv->time_s == mlsim::test::approx(expect));
   // The pools must add up to the system.
   const auto bad = ev.evaluate(load(base + "  disaggregated: {prefill: {tp: 2, replicas: 1}, decode: {tp: 4, replicas: 1}}\n"));
   CHECK_FALSE(bad.feasible);
@@ -316,10 +318,10 @@ TEST_CASE("reasoning: K steps of T tokens lengthen the output; N samples multipl
   const auto k8 = ev.evaluate(load(base + "  output_tokens: 256\n  arrival_rate: 2 /s\n  reasoning: {steps: 8, step_tokens: 256, samples: 3}\n"));
   const auto plain = ev.evaluate(load(base + "  output_tokens: 2304\n  arrival_rate: 6 /s\n"));
   REQUIRE(k8.feasible);
-  CHECK(*k8.inference->tpot_s == doctest::Approx(*plain.inference->tpot_s));
-  CHECK(k8.inference->e2e_s == doctest::Approx(plain.inference->e2e_s));
+  CHECK(*k8.inference->tpot_s == mlsim::test::approx(*plain.inference->tpot_s));
+  CHECK(k8.inference->e2e_s == mlsim::test::approx(plain.inference->e2e_s));
   // 2 queries/s x 3 samples x 2304 tokens.
-  CHECK(k8.inference->throughput_tokens_per_s == doctest::Approx(2.0 * 3.0 * 2304.0));
+  CHECK(k8.inference->throughput_tokens_per_s == mlsim::test::approx(2.0 * 3.0 * 2304.0));
 }
 
 
@@ -386,12 +388,12 @@ TEST_CASE("host work per running sequence: each step of n sequences costs n x ho
   REQUIRE(base.inference.has_value());
   REQUIRE(slow.inference.has_value());
   REQUIRE(base.inference->serving.has_value());
-  CHECK(slow.inference->ttft_pct->p50 - base.inference->ttft_pct->p50 == doctest::Approx(32 * 25e-6).epsilon(1e-6));
-  CHECK(slow.inference->tpot_pct->p50 - base.inference->tpot_pct->p50 == doctest::Approx(32 * 25e-6).epsilon(1e-6));
+  CHECK(slow.inference->ttft_pct->p50 - base.inference->ttft_pct->p50 == mlsim::test::approx(32 * 25e-6).epsilon(1e-6));
+  CHECK(slow.inference->tpot_pct->p50 - base.inference->tpot_pct->p50 == mlsim::test::approx(32 * 25e-6).epsilon(1e-6));
   // The whole run: 64 steps, each 0.8 ms longer.
   const double tokens = 32.0 * 64.0;
   CHECK(tokens / slow.inference->throughput_tokens_per_s - tokens / base.inference->throughput_tokens_per_s ==
-        doctest::Approx(64 * 32 * 25e-6).epsilon(1e-4));
+        mlsim::test::approx(64 * 32 * 25e-6).epsilon(1e-4));
   // A fixed batch of 8 (no traffic): every decode step is 8 x 25 us + 1 ms (host_per_step) longer.
   const std::string fixed = "schema_version: 1\nkind: scenario\nname: t\nsystem: {accelerator: h100_sxm, count: 1}\n"
                             "model: llama3_8b\nsoftware: tensorrt_llm\ninference: {prompt_tokens: 16, output_tokens: 64, "
@@ -400,7 +402,7 @@ TEST_CASE("host work per running sequence: each step of n sequences costs n x ho
   const auto hosted = test::evaluate_text(fixed, {{"software.host_per_sequence", "25 us"}, {"software.host_per_step", "1 ms"}});
   REQUIRE(plain.inference.has_value());
   REQUIRE(hosted.inference.has_value());
-  CHECK(*hosted.inference->tpot_s - *plain.inference->tpot_s == doctest::Approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
+  CHECK(*hosted.inference->tpot_s - *plain.inference->tpot_s == mlsim::test::approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
   // And the host-overhead wall of a decode step carries it.
   const auto host_wall = [](const analysis::Estimate& e) {
     for (const auto& w : e.walls) {
@@ -423,8 +425,8 @@ TEST_CASE("host work per running sequence: each step of n sequences costs n x ho
   // step by 3 x 0.05 x H + H = 230 us, over (1 - 0.7^4) / 0.3 = 2.533 tokens: 90.8 us per token.
   const double accepted = (1.0 - std::pow(0.7, 4.0)) / 0.3;
   CHECK(*spec_hosted.inference->tpot_s - *spec_plain.inference->tpot_s ==
-        doctest::Approx((3 * 0.05 * 200e-6 + 200e-6) / accepted).epsilon(1e-6));
-  CHECK(host_wall(hosted) - host_wall(plain) == doctest::Approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
+        mlsim::test::approx((3 * 0.05 * 200e-6 + 200e-6) / accepted).epsilon(1e-6));
+  CHECK(host_wall(hosted) - host_wall(plain) == mlsim::test::approx(8 * 25e-6 + 1e-3).epsilon(1e-6));
 }
 
 }  // namespace mlsim

@@ -2,6 +2,8 @@
 // 8B and 70B on H100s with FP8 weights and KV cache.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "../support.hpp"
@@ -28,14 +30,14 @@ TEST_CASE("trtllm-bench's heuristic: Llama 3 8B on one H100 (8,030,261,248 param
   const double per_token = 65536.0 / 1073741824.0;
   SUBCASE("2048 / 128: 518.7 requests fit; batch 128 x ceil(4.05) = 640, tokens 518.7 x 17 = 8,819 -> 9,216") {
     const auto b = analysis::trtllm_bench_settings(serving("llama3_8b", 1, 2048, 128), 0.95, true);
-    CHECK(b.kv_max_requests == doctest::Approx(cache / (per_token * 2176.0)).epsilon(1e-9));
-    CHECK(b.kv_max_requests == doctest::Approx(518.74).epsilon(1e-4));
+    CHECK(b.kv_max_requests == mlsim::test::approx(cache / (per_token * 2176.0)).epsilon(1e-9));
+    CHECK(b.kv_max_requests == mlsim::test::approx(518.74).epsilon(1e-4));
     CHECK(b.max_batch_size == 640);
     CHECK(b.max_num_tokens == 9216);
   }
   SUBCASE("128 / 128: 4,409 requests, capped at 4,096; tokens 4,096 x 2 = 8,192") {
     const auto b = analysis::trtllm_bench_settings(serving("llama3_8b", 1, 128, 128), 0.95, true);
-    CHECK(b.kv_max_requests == doctest::Approx(4409.3).epsilon(1e-4));
+    CHECK(b.kv_max_requests == mlsim::test::approx(4409.3).epsilon(1e-4));
     CHECK(b.max_batch_size == 4096);
     CHECK(b.max_num_tokens == 8192);
   }
@@ -52,9 +54,9 @@ TEST_CASE("trtllm-bench's heuristic: Llama 3.3 70B on two H100s, 1000 / 1000") {
   // Engine 70,553,706,496 / 2^30 = 65.708 GiB of 160; cache 0.95 x 94.292 = 89.577 GiB; a token
   // holds 2 x 80 x max(2, 8) x 128 = 163,840 B; 293.5 requests -> batch 384, tokens 587 -> 2,048.
   const auto b = analysis::trtllm_bench_settings(serving("llama3_70b", 2, 1000, 1000), 0.95, false);
-  CHECK(b.kv_max_requests == doctest::Approx(0.95 * (160.0 - 70553706496.0 / 1073741824.0) / (163840.0 / 1073741824.0 * 2000.0))
+  CHECK(b.kv_max_requests == mlsim::test::approx(0.95 * (160.0 - 70553706496.0 / 1073741824.0) / (163840.0 / 1073741824.0 * 2000.0))
                                  .epsilon(1e-9));
-  CHECK(b.kv_max_requests == doctest::Approx(293.5).epsilon(1e-3));
+  CHECK(b.kv_max_requests == mlsim::test::approx(293.5).epsilon(1e-3));
   CHECK(b.max_batch_size == 384);
   CHECK(b.max_num_tokens == 2048);   // max(2048, 1000 + 384) without chunking
 }

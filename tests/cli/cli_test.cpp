@@ -2,6 +2,8 @@
 // tolerance, bad input by its exact message and exit code.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -40,7 +42,7 @@ void compare_json(const json& expected, const json& actual, const std::string& p
     REQUIRE(expected.size() == actual.size());
     for (std::size_t i = 0; i < expected.size(); ++i) compare_json(expected[i], actual[i], path + "[" + std::to_string(i) + "]");
   } else if (expected.is_number()) {
-    CHECK(actual.get<double>() == doctest::Approx(expected.get<double>()).epsilon(1e-9));
+    CHECK(actual.get<double>() == mlsim::test::approx(expected.get<double>()).epsilon(1e-9));
   } else {
     CHECK(expected == actual);
   }
@@ -273,7 +275,7 @@ TEST_CASE("accuracy --scenario prints the scenario of a point, and analyze of it
                "system.node.nics.bandwidth=100 Gb/s"});
   REQUIRE(r.code == 0);
   // The point compares GPU-hours x 400 W (the paper's energy) in kWh.
-  CHECK(json::parse(r.out)["ops"]["gpu_hours"].get<double>() * 0.4 == doctest::Approx(predicted_kwh).epsilon(1e-9));
+  CHECK(json::parse(r.out)["ops"]["gpu_hours"].get<double>() * 0.4 == mlsim::test::approx(predicted_kwh).epsilon(1e-9));
   r = run_cli({"accuracy", published, "--scenario", "NO-SUCH-POINT"});
   CHECK(r.code == 2);
   CHECK(r.err == "mlsim: error: no point with id 'NO-SUCH-POINT' in the inputs\n");

@@ -3,6 +3,8 @@
 // group, the size range, and bad input (exit 2 with a message).
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "analysis/collective_sweep.hpp"
@@ -27,18 +29,18 @@ TEST_CASE("collective: ring all-reduce of 1 GiB on one DGX H100 by hand; the tun
   // call 8.4 us. Ring: 2·7/8 · 2^30 B / 369.9 GB/s + 8.4 us + 14 x 1.9 us = 5.0797 ms + 35 us.
   const double bytes = 1073741824.0;
   const double expect = 1.75 * bytes / (450e9 * 0.822) + 8.4e-6 + 14 * 1.9e-6;
-  CHECK(row["time_s"].get<double>() == doctest::Approx(expect).epsilon(1e-9));
-  CHECK(row["algbw_Bps"].get<double>() == doctest::Approx(bytes / expect).epsilon(1e-9));
-  CHECK(row["busbw_Bps"].get<double>() == doctest::Approx(1.75 * bytes / expect).epsilon(1e-9));
+  CHECK(row["time_s"].get<double>() == mlsim::test::approx(expect).epsilon(1e-9));
+  CHECK(row["algbw_Bps"].get<double>() == mlsim::test::approx(bytes / expect).epsilon(1e-9));
+  CHECK(row["busbw_Bps"].get<double>() == mlsim::test::approx(1.75 * bytes / expect).epsilon(1e-9));
   CHECK(row["algorithm"] == "ring");
   // What NCCL would do: the zoo's DGX H100 carries its published nccl-tests all-reduce sweep
   // (Azure ND H100 v5: busbw 466.35 GB/s at 1 GiB, NVLS), so the pick is that measured curve:
   // 2·7/8 · 2^30 B / 466.35 GB/s = 4.029 ms (the nominal NVLS model would say 3.939 ms).
   CHECK(row["tuner_algorithm"] == "measured");
-  CHECK(row["tuner_time_s"].get<double>() == doctest::Approx(1.75 * bytes / 466.35e9).epsilon(1e-3));
+  CHECK(row["tuner_time_s"].get<double>() == mlsim::test::approx(1.75 * bytes / 466.35e9).epsilon(1e-3));
   CHECK(j["group"]["nodes"] == 1);
   // The fixed part of the ring is 35 us of 5.11 ms.
-  CHECK(row["latency_share"].get<double>() == doctest::Approx((8.4e-6 + 14 * 1.9e-6 + 1.75 / (450e9 * 0.822)) / expect).epsilon(1e-6));
+  CHECK(row["latency_share"].get<double>() == mlsim::test::approx((8.4e-6 + 14 * 1.9e-6 + 1.75 / (450e9 * 0.822)) / expect).epsilon(1e-6));
 }
 
 TEST_CASE("collective: 16 ranks across two DGX H100 on NDR InfiniBand equal the solver on the placed group") {
@@ -59,7 +61,7 @@ TEST_CASE("collective: 16 ranks across two DGX H100 on NDR InfiniBand equal the 
     const double bytes = std::pow(1024.0, static_cast<double>(i + 1));
     CHECK(j["rows"][i]["bytes"].get<double>() == bytes);
     const auto c = mlsim::solvers::collective(mlsim::solvers::Collective::kAllReduce, bytes, g);
-    CHECK(j["rows"][i]["time_s"].get<double>() == doctest::Approx(c.time_s).epsilon(1e-12));
+    CHECK(j["rows"][i]["time_s"].get<double>() == mlsim::test::approx(c.time_s).epsilon(1e-12));
     CHECK(j["rows"][i]["algorithm"] == mlsim::solvers::algorithm_name(c.algorithm));
   }
   // Small messages are latency-bound, large ones bandwidth-bound.
@@ -79,7 +81,7 @@ TEST_CASE("collective: a scenario's system, CSV and table output") {
                       0) == 0);
   // All-gather ring: 7/8 · 1 MiB / 369.9 GB/s + 8.4 us + 7 x 1.9 us.
   const auto j = json::parse(run_cli({"collective", scen, "--op", "all_gather", "--ranks", "8", "--sizes", "1MiB", "-f", "json"}).out);
-  CHECK(j["rows"][0]["time_s"].get<double>() == doctest::Approx(0.875 * 1048576.0 / (450e9 * 0.822) + 8.4e-6 + 7 * 1.9e-6).epsilon(1e-9));
+  CHECK(j["rows"][0]["time_s"].get<double>() == mlsim::test::approx(0.875 * 1048576.0 / (450e9 * 0.822) + 8.4e-6 + 7 * 1.9e-6).epsilon(1e-9));
   const auto t = run_cli({"collective", scen, "--op", "all_to_all", "--ranks", "64", "--sizes", "1GiB"});
   REQUIRE_MESSAGE(t.code == 0, t.err);
   CHECK(t.out.find("all_to_all on 64 ranks on 8 nodes (8 per node)") != std::string::npos);

@@ -3,6 +3,8 @@
 // sensitivity, compare and synthesize JSON.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -180,7 +182,7 @@ TEST_CASE("sensitivity, compare and synthesize as JSON") {
   const auto c = json::parse(r.out);
   double sum = 0;
   for (const auto& x : c["contributions"]) sum += x["shapley_ln"].get<double>();
-  CHECK(sum == doctest::Approx(c["ln_speedup"].get<double>()).epsilon(1e-9));
+  CHECK(sum == mlsim::test::approx(c["ln_speedup"].get<double>()).epsilon(1e-9));
   CHECK(c["binding_wall_a"] == "memory_bandwidth");
   CHECK(c["regime_shift"] == false);
   r = run_cli({"synthesize", kDecode, "--target", "tpot_s < 6ms", "-f", "json"});

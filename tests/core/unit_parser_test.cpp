@@ -2,6 +2,8 @@
 // dimension, and bad quantities get the exact messages (and columns) the user sees.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "core/unit_parser.hpp"
@@ -10,7 +12,7 @@ namespace mlsim {
 namespace {
 
 // A purely relative tolerance (doctest's default adds an absolute 1.0 scale, useless for 1e-10).
-doctest::Approx rel(double v, double eps = 1e-12) { return doctest::Approx(v).epsilon(eps).scale(0.0); }
+doctest::Approx rel(double v, double eps = 1e-12) { return mlsim::test::approx(v).epsilon(eps).scale(0.0); }
 
 double si_of(const std::string& text, const DimensionVector& dim) {
   const UnitParse p = parse_quantity_text(text);

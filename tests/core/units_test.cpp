@@ -2,6 +2,8 @@
 // (mismatched sums do not compile, Bytes / BytesPerSecond is Seconds) and compute the right values.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <functional>
 #include <type_traits>
 
@@ -40,7 +42,7 @@ static_assert(dimension_of<KilogramsPerJoule>().exponents == std::array<int, 7>{
 TEST_CASE("Bytes over a bandwidth is a time in seconds") {
   // 80 GiB at 3.35 TB/s: 85899345920 / 3.35e12 = 0.025641596 s
   const Seconds t = Bytes(80.0 * 1073741824.0) / BytesPerSecond(3.35e12);
-  CHECK(t.si() == doctest::Approx(0.0256415958).epsilon(1e-9));
+  CHECK(t.si() == mlsim::test::approx(0.0256415958).epsilon(1e-9));
   // FLOPs over a rate: 2e15 FLOP / 1e15 FLOPS = 2 s
   CHECK((Flops(2e15) / FlopsPerSecond(1e15)).si() == 2.0);
 }
@@ -51,7 +53,7 @@ TEST_CASE("products and quotients carry the values") {
   CHECK(e.si() == 2.52e6);
   // 2.52e6 J at 0.4/3.6e6 kg/J: 2.52e6 * 0.4 / 3.6e6 = 0.28 kg
   const Kilograms co2 = e * KilogramsPerJoule(0.4 / 3.6e6);
-  CHECK(co2.si() == doctest::Approx(0.28).epsilon(1e-12));
+  CHECK(co2.si() == mlsim::test::approx(0.28).epsilon(1e-12));
   // 1 GB / 2 s = 0.5 GB/s
   CHECK((Bytes(1e9) / Seconds(2.0)).si() == 5e8);
   // 1 / 0.25 s = 4 /s
@@ -71,7 +73,7 @@ TEST_CASE("sums, differences, scaling and compound assignment") {
   using namespace literals;
   const Seconds a = 1.5_s;
   const Seconds b = 2.5_us;   // 2.5e-6 s
-  CHECK((a + b).si() == doctest::Approx(1.5000025).epsilon(1e-15));
+  CHECK((a + b).si() == mlsim::test::approx(1.5000025).epsilon(1e-15));
   CHECK((a - a).si() == 0.0);
   CHECK((-a).si() == -1.5);
   CHECK((a * 2.0).si() == 3.0);

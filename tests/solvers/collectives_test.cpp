@@ -3,6 +3,8 @@
 // more bandwidth never slower, and the model's 8-GPU all-reduce busbw against published nccl-tests.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <cmath>
 #include <random>
 #include <utility>
@@ -45,16 +47,16 @@ TEST_CASE("ring all-reduce: 2(p-1)/p · n/B + 2(p-1)·α") {
   const auto g = one_node(8, 100e9, 2e-6);
   const auto c = solvers::collective_with(Collective::kAllReduce, Algorithm::kRing, 1e9, g);
   CHECK(c.algorithm == Algorithm::kRing);
-  CHECK(c.time_s == doctest::Approx(17.5e-3 + 28e-6).epsilon(1e-12));
+  CHECK(c.time_s == mlsim::test::approx(17.5e-3 + 28e-6).epsilon(1e-12));
   // Without NVLS or a fabric, the ring is NCCL's choice (the intra-node tree is a chain: 2S/B).
   CHECK(solvers::collective(Collective::kAllReduce, 1e9, g).algorithm == Algorithm::kRing);
   const auto tree = solvers::collective_with(Collective::kAllReduce, Algorithm::kTree, 1e9, g);
-  CHECK(tree.time_s == doctest::Approx(20e-3 + 28e-6).epsilon(1e-12));   // 2·1e9/1e11 + 2·7·2 us
+  CHECK(tree.time_s == mlsim::test::approx(20e-3 + 28e-6).epsilon(1e-12));   // 2·1e9/1e11 + 2·7·2 us
 
   // A base latency per call adds once: 10 us.
   auto gb = g;
   gb.base_latency = 10e-6;
-  CHECK(solvers::collective(Collective::kAllReduce, 1e9, gb).time_s == doctest::Approx(17.5e-3 + 38e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kAllReduce, 1e9, gb).time_s == mlsim::test::approx(17.5e-3 + 38e-6).epsilon(1e-12));
 
   // Two nodes of 4: B_ring = min(B_intra 100, 4 x B_inter 10) = 40 GB/s; of the 2·7 = 14 steps,
   // 2·(2-1) = 2 cross nodes (NCCL tuning.cc): 12·2 us + 2·5 us = 34 us. 2·7/8 · 1e9/4e10 = 43.75 ms.
@@ -64,28 +66,28 @@ TEST_CASE("ring all-reduce: 2(p-1)/p · n/B + 2(p-1)·α") {
   two.inter_bandwidth = 10e9;
   two.inter_latency = 5e-6;
   CHECK(solvers::collective_with(Collective::kAllReduce, Algorithm::kRing, 1e9, two).time_s ==
-        doctest::Approx(43.75e-3 + 34e-6).epsilon(1e-12));
+        mlsim::test::approx(43.75e-3 + 34e-6).epsilon(1e-12));
   // Hierarchical: reduce-scatter and all-gather inside (2 · 3/4 · 1e9/1e11 + 2·3·2 us = 15 ms + 12 us),
   // the 1/4 shard all-reduced across 2 nodes (2·1/2 · 2.5e8/1e10 + 2·5 us = 25 ms + 10 us).
   CHECK(solvers::collective_with(Collective::kAllReduce, Algorithm::kHierarchical, 1e9, two).time_s ==
-        doctest::Approx(40e-3 + 22e-6).epsilon(1e-12));
+        mlsim::test::approx(40e-3 + 22e-6).epsilon(1e-12));
   // NCCL's tuner has no hierarchical algorithm (tuning.cc: ring, tree, CollNet, NVLS): its choice is
   // the ring (43.78 ms) over the tree (2 · 1e9/4e10 = 50 ms), although the 2D schedule is faster.
   CHECK(solvers::collective(Collective::kAllReduce, 1e9, two).algorithm == Algorithm::kRing);
-  CHECK(solvers::collective(Collective::kAllReduce, 1e9, two).time_s == doctest::Approx(43.75e-3 + 34e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kAllReduce, 1e9, two).time_s == mlsim::test::approx(43.75e-3 + 34e-6).epsilon(1e-12));
 }
 
 TEST_CASE("all-gather, reduce-scatter, all-to-all, broadcast and send/recv by hand") {
   const auto g = one_node(8, 100e9, 2e-6);
   // (p-1)/p · n/B + (p-1)·α = 8.75 ms + 14 us.
-  CHECK(solvers::collective(Collective::kAllGather, 1e9, g).time_s == doctest::Approx(8.75e-3 + 14e-6).epsilon(1e-12));
-  CHECK(solvers::collective(Collective::kReduceScatter, 1e9, g).time_s == doctest::Approx(8.75e-3 + 14e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kAllGather, 1e9, g).time_s == mlsim::test::approx(8.75e-3 + 14e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kReduceScatter, 1e9, g).time_s == mlsim::test::approx(8.75e-3 + 14e-6).epsilon(1e-12));
   // All-to-all on one node: 7/8 of the buffer leaves each rank; 7 peers at 2 us.
   const auto a2a = solvers::collective(Collective::kAllToAll, 1e9, g);
   CHECK(a2a.algorithm == Algorithm::kDirect);
-  CHECK(a2a.time_s == doctest::Approx(8.75e-3 + 14e-6).epsilon(1e-12));
+  CHECK(a2a.time_s == mlsim::test::approx(8.75e-3 + 14e-6).epsilon(1e-12));
   // Broadcast, pipelined ring: n/B + (p-1)·α.
-  CHECK(solvers::collective(Collective::kBroadcast, 1e9, g).time_s == doctest::Approx(10e-3 + 14e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kBroadcast, 1e9, g).time_s == mlsim::test::approx(10e-3 + 14e-6).epsilon(1e-12));
   // Send/recv across two nodes: n / B_inter + α_inter = 1e9/1e10 + 5 us.
   system::GroupPath pair;
   pair.size = 2;
@@ -93,7 +95,7 @@ TEST_CASE("all-gather, reduce-scatter, all-to-all, broadcast and send/recv by ha
   pair.ranks_per_node = 1;
   pair.inter_bandwidth = 10e9;
   pair.inter_latency = 5e-6;
-  CHECK(solvers::collective(Collective::kSendRecv, 1e9, pair).time_s == doctest::Approx(0.1 + 5e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kSendRecv, 1e9, pair).time_s == mlsim::test::approx(0.1 + 5e-6).epsilon(1e-12));
   // All-to-all over 2 nodes x 4: 3/8 of the buffer over NVLink (3.75 ms) and 4/8 over the NIC (50 ms)
   // at once; latency 3·2 us + 4·5 us.
   system::GroupPath two = one_node(8, 100e9, 2e-6);
@@ -101,25 +103,25 @@ TEST_CASE("all-gather, reduce-scatter, all-to-all, broadcast and send/recv by ha
   two.nodes = 2;
   two.inter_bandwidth = 10e9;
   two.inter_latency = 5e-6;
-  CHECK(solvers::collective(Collective::kAllToAll, 1e9, two).time_s == doctest::Approx(50e-3 + 26e-6).epsilon(1e-12));
+  CHECK(solvers::collective(Collective::kAllToAll, 1e9, two).time_s == mlsim::test::approx(50e-3 + 26e-6).epsilon(1e-12));
 }
 
 TEST_CASE("bus factors, algbw and busbw as nccl-tests defines them") {
-  CHECK(solvers::bus_factor(Collective::kAllReduce, 8) == doctest::Approx(1.75).epsilon(1e-15));
-  CHECK(solvers::bus_factor(Collective::kAllGather, 8) == doctest::Approx(0.875).epsilon(1e-15));
-  CHECK(solvers::bus_factor(Collective::kReduceScatter, 4) == doctest::Approx(0.75).epsilon(1e-15));
-  CHECK(solvers::bus_factor(Collective::kAllToAll, 2) == doctest::Approx(0.5).epsilon(1e-15));
+  CHECK(solvers::bus_factor(Collective::kAllReduce, 8) == mlsim::test::approx(1.75).epsilon(1e-15));
+  CHECK(solvers::bus_factor(Collective::kAllGather, 8) == mlsim::test::approx(0.875).epsilon(1e-15));
+  CHECK(solvers::bus_factor(Collective::kReduceScatter, 4) == mlsim::test::approx(0.75).epsilon(1e-15));
+  CHECK(solvers::bus_factor(Collective::kAllToAll, 2) == mlsim::test::approx(0.5).epsilon(1e-15));
   CHECK(solvers::bus_factor(Collective::kBroadcast, 8) == 1.0);
   CHECK(solvers::bus_factor(Collective::kSendRecv, 2) == 1.0);
   CHECK(solvers::bus_factor(Collective::kAllReduce, 1) == 0.0);
 
   // algbw = S / t; busbw = algbw x 2(n-1)/n. With α = 0 the ring's busbw is exactly the link bandwidth.
   const auto c = solvers::collective(Collective::kAllReduce, 1e9, one_node(8, 100e9, 0.0));
-  CHECK(c.algbw == doctest::Approx(1e9 / c.time_s).epsilon(1e-12));
-  CHECK(c.busbw == doctest::Approx(c.algbw * 1.75).epsilon(1e-12));
-  CHECK(c.busbw == doctest::Approx(100e9).epsilon(1e-12));
+  CHECK(c.algbw == mlsim::test::approx(1e9 / c.time_s).epsilon(1e-12));
+  CHECK(c.busbw == mlsim::test::approx(c.algbw * 1.75).epsilon(1e-12));
+  CHECK(c.busbw == mlsim::test::approx(100e9).epsilon(1e-12));
   const auto ag = solvers::collective(Collective::kAllGather, 1e9, one_node(8, 100e9, 0.0));
-  CHECK(ag.busbw == doctest::Approx(100e9).epsilon(1e-12));
+  CHECK(ag.busbw == mlsim::test::approx(100e9).epsilon(1e-12));
   CHECK(std::string(solvers::collective_name(Collective::kAllToAll)) == "all_to_all");
   CHECK(std::string(solvers::algorithm_name(Algorithm::kNvls)) == "nvls");
 }
@@ -165,7 +167,7 @@ TEST_CASE("NCCL's choice: NVLS on H100 nodes for large all-reduce, the ring on A
   // down, 20 / 8 NICs = 2 nodes per leaf, so the farthest member is across the spine:
   // 1.9 us NIC + 3 switches x 0.13 us + 1.9 us NIC = 4.19 us.
   CHECK(sharp.inter_hops == 3);
-  CHECK(c.time_s == doctest::Approx(1e9 / 24e9 + 8.4e-6 + 4.19e-6).epsilon(1e-9));
+  CHECK(c.time_s == mlsim::test::approx(1e9 / 24e9 + 8.4e-6 + 4.19e-6).epsilon(1e-9));
 }
 
 TEST_CASE("more bandwidth is never slower (seeded)") {
@@ -228,15 +230,15 @@ TEST_CASE("8-GPU all-reduce busbw at 8 GiB against published nccl-tests (validat
   const auto h100 = solvers::collective(Collective::kAllReduce, s, zoo_cluster("h100_sxm", "dgx_h100", "", 8).place(8, 1));
   MESSAGE("8x H100 all-reduce busbw (model) = " << h100.busbw / 1e9 << " GB/s, published 478.87");
   CHECK(h100.algorithm == Algorithm::kNvls);
-  CHECK(h100.busbw == doctest::Approx(478.87e9).epsilon(0.10));
-  CHECK(h100.busbw == doctest::Approx(480.6e9).epsilon(1e-3));
+  CHECK(h100.busbw == mlsim::test::approx(478.87e9).epsilon(0.10));
+  CHECK(h100.busbw == mlsim::test::approx(480.6e9).epsilon(1e-3));
   // C-NCCL-AR-8xA100-AZURE: 231.58 GB/s (ring). Model: ring over 300 x 0.775 = 232.5 GB/s, plus
   // 8.4 + 14 x 1.9 us = 35 us: busbw 232.5 x 61.4 ms / (61.4 ms + 35 us) = 232.4 GB/s.
   const auto a100 = solvers::collective(Collective::kAllReduce, s, zoo_cluster("a100_sxm_80gb", "dgx_a100", "", 8).place(8, 1));
   MESSAGE("8x A100 all-reduce busbw (model) = " << a100.busbw / 1e9 << " GB/s, published 231.58");
   CHECK(a100.algorithm == Algorithm::kRing);
-  CHECK(a100.busbw == doctest::Approx(231.58e9).epsilon(0.10));
-  CHECK(a100.busbw == doctest::Approx(232.4e9).epsilon(1e-3));
+  CHECK(a100.busbw == mlsim::test::approx(231.58e9).epsilon(0.10));
+  CHECK(a100.busbw == mlsim::test::approx(232.4e9).epsilon(1e-3));
 }
 
 TEST_CASE("the zoo's DGX nodes carry their published nccl-tests all-reduce sweep and in-node groups take it") {
@@ -253,11 +255,11 @@ TEST_CASE("the zoo's DGX nodes carry their published nccl-tests all-reduce sweep
   const double S = 16777216.0;
   const auto c8 = solvers::collective(Collective::kAllReduce, S, measured.place(8, 1));
   CHECK(c8.algorithm == Algorithm::kMeasured);
-  CHECK(c8.time_s == doctest::Approx(1.75 * S / 109.22e9).epsilon(1e-3));
-  CHECK(c8.busbw == doctest::Approx(109.22e9).epsilon(1e-3));
+  CHECK(c8.time_s == mlsim::test::approx(1.75 * S / 109.22e9).epsilon(1e-3));
+  CHECK(c8.busbw == mlsim::test::approx(109.22e9).epsilon(1e-3));
   const auto c4 = solvers::collective(Collective::kAllReduce, S, measured.place(4, 1));
   CHECK(c4.algorithm == Algorithm::kMeasured);
-  CHECK(c4.busbw == doctest::Approx(109.22e9).epsilon(1e-3));
+  CHECK(c4.busbw == mlsim::test::approx(109.22e9).epsilon(1e-3));
   s.node->calibrated.reset();
   const system::Cluster nominal = system::Cluster::build(s);
   CHECK(solvers::collective(Collective::kAllReduce, S, nominal.place(8, 1)).busbw > 1.5 * c8.busbw);

@@ -2,6 +2,8 @@
 // interleaving's bubble divided by v, and the critical path never shorter than a device's work.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include "solvers/pipeline.hpp"
 
 namespace mlsim {
@@ -24,10 +26,10 @@ TEST_CASE("1F1B and GPipe: (m + p - 1) (F + B) with uniform stages and free send
   // p = 8, m = 64, F = 1, B = 2: makespan 71 x 3 = 213; bubble (p - 1) / (m + p - 1) = 7 / 71.
   for (auto s : {solvers::PipelineSchedule::kOneFOneB, solvers::PipelineSchedule::kGpipe}) {
     const auto r = solvers::solve_pipeline(uniform(s, 8, 64));
-    CHECK(r.makespan_s == doctest::Approx(213.0));
-    CHECK(r.max_busy_s() == doctest::Approx(192.0));
-    CHECK(r.bubble_s() / r.makespan_s == doctest::Approx(solvers::one_f_one_b_bubble_fraction(8, 64)));
-    CHECK(solvers::one_f_one_b_bubble_fraction(8, 64) == doctest::Approx(7.0 / 71.0));
+    CHECK(r.makespan_s == mlsim::test::approx(213.0));
+    CHECK(r.max_busy_s() == mlsim::test::approx(192.0));
+    CHECK(r.bubble_s() / r.makespan_s == mlsim::test::approx(solvers::one_f_one_b_bubble_fraction(8, 64)));
+    CHECK(solvers::one_f_one_b_bubble_fraction(8, 64) == mlsim::test::approx(7.0 / 71.0));
   }
   // Activations in flight: 1F1B holds p - d on device d, GPipe all m.
   const auto f1b = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 8, 64));
@@ -40,9 +42,9 @@ TEST_CASE("1F1B and GPipe: (m + p - 1) (F + B) with uniform stages and free send
 TEST_CASE("interleaved 1F1B: the fill and drain shrink by the number of virtual stages") {
   // p = 4, m = 16, v = 2: m (F + B) + (p - 1)(F + B) / v = 48 + 4.5 = 52.5 (Narayanan et al. 2021).
   const auto r = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kInterleaved, 4, 16, 2));
-  CHECK(r.makespan_s == doctest::Approx(52.5));
+  CHECK(r.makespan_s == mlsim::test::approx(52.5));
   const auto plain = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 4, 16));
-  CHECK(plain.makespan_s == doctest::Approx(57.0));
+  CHECK(plain.makespan_s == mlsim::test::approx(57.0));
 }
 
 TEST_CASE("blocking sends: each step that sends keeps its device busy for the transfer") {
@@ -51,9 +53,9 @@ TEST_CASE("blocking sends: each step that sends keeps its device busy for the tr
   auto in = uniform(solvers::PipelineSchedule::kOneFOneB, 2, 1);
   in.p2p_s = 0.5;
   in.p2p_overlapped = false;
-  CHECK(solvers::solve_pipeline(in).makespan_s == doctest::Approx(1.5 + 0.5 + 1.0 + 2.0 + 0.5 + 0.5 + 2.0));
+  CHECK(solvers::solve_pipeline(in).makespan_s == mlsim::test::approx(1.5 + 0.5 + 1.0 + 2.0 + 0.5 + 0.5 + 2.0));
   in.p2p_overlapped = true;
-  CHECK(solvers::solve_pipeline(in).makespan_s == doctest::Approx(1.0 + 0.5 + 1.0 + 2.0 + 0.5 + 2.0));
+  CHECK(solvers::solve_pipeline(in).makespan_s == mlsim::test::approx(1.0 + 0.5 + 1.0 + 2.0 + 0.5 + 2.0));
 }
 
 TEST_CASE("uneven stages: the slowest stage paces the steady state") {
@@ -61,8 +63,8 @@ TEST_CASE("uneven stages: the slowest stage paces the steady state") {
   auto in = uniform(solvers::PipelineSchedule::kOneFOneB, 2, 32);
   in.chunks[1] = {3.0, 6.0, 3.0};
   const auto r = solvers::solve_pipeline(in);
-  CHECK(r.busy_s[1] == doctest::Approx(32 * 9.0));
-  CHECK(r.makespan_s == doctest::Approx(32 * 9.0 + 3.0));   // plus the first stage's first forward and last backward
+  CHECK(r.busy_s[1] == mlsim::test::approx(32 * 9.0));
+  CHECK(r.makespan_s == mlsim::test::approx(32 * 9.0 + 3.0));   // plus the first stage's first forward and last backward
 }
 
 TEST_CASE("zero-bubble and DualPipe: never slower than 1F1B here, never shorter than a device's work") {
@@ -76,14 +78,14 @@ TEST_CASE("zero-bubble and DualPipe: never slower than 1F1B here, never shorter 
       CHECK(zb.makespan_s <= base.makespan_s + 1e-9);
       CHECK(zb.makespan_s >= zb.max_busy_s() - 1e-9);
       CHECK(dual.makespan_s >= dual.max_busy_s() - 1e-9);
-      CHECK(dual.max_busy_s() == doctest::Approx(base.max_busy_s()));   // the same work per device
+      CHECK(dual.max_busy_s() == mlsim::test::approx(base.max_busy_s()));   // the same work per device
       CHECK(dual.makespan_s <= base.makespan_s + 1e-9);
     }
   }
   // ZB-H1 on p = 4, m = 8 with F = B = W = 1: the deferred W steps fill most of the drain.
   const auto zb = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kZeroBubble, 4, 8, 1, 1.0, 2.0, 1.0));
   const auto base = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 4, 8, 1, 1.0, 2.0, 1.0));
-  CHECK(base.bubble_s() == doctest::Approx(9.0));   // (p - 1)(F + B)
+  CHECK(base.bubble_s() == mlsim::test::approx(9.0));   // (p - 1)(F + B)
   CHECK(zb.bubble_s() < 0.5 * base.bubble_s());
 }
 
@@ -99,7 +101,7 @@ TEST_CASE("the fast sweeps give the exact event loop's times") {
       in.event_driven = true;
       const auto exact = solvers::solve_pipeline(in);
       CAPTURE(p);
-      CHECK(fast.makespan_s == doctest::Approx(exact.makespan_s).epsilon(1e-12));
+      CHECK(fast.makespan_s == mlsim::test::approx(exact.makespan_s).epsilon(1e-12));
     }
   }
 }

@@ -3,6 +3,8 @@
 // compute and bandwidth bounds, agreement at low load, determinism and speed.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -51,13 +53,13 @@ TEST_CASE("max batch 1 and fixed lengths: the simulator's mean wait is M/D/1's r
     const auto r = solvers::simulate_scheduler(reqs, c, cost);
     REQUIRE_FALSE(r.stalled);
     const double md1 = rho * S / (2.0 * (1.0 - rho));
-    CHECK(mean_wait(r) == doctest::Approx(md1).epsilon(0.08));
+    CHECK(mean_wait(r) == mlsim::test::approx(md1).epsilon(0.08));
     // Each request is served in exactly S once admitted.
-    CHECK(r.requests[5].e2e_s - r.requests[5].wait_s == doctest::Approx(S).epsilon(1e-9));
+    CHECK(r.requests[5].e2e_s - r.requests[5].wait_s == mlsim::test::approx(S).epsilon(1e-9));
     // The closed form with a batch of 1 gives the same mean (Kingman is exact for M/D/1): its
     // service time is 10 steps of cost(1, 11) = 10.11 ms, within 0.01% of S.
     const auto ss = solvers::steady_state(rho / S, 100, 10, 1.0, 1, c, cost);
-    CHECK(ss.wait_mean_s == doctest::Approx(md1).epsilon(0.002));
+    CHECK(ss.wait_mean_s == mlsim::test::approx(md1).epsilon(0.002));
   }
 }
 
@@ -98,7 +100,7 @@ TEST_CASE("offline throughput never exceeds the compute or the bandwidth bound")
   // 8192-token budget (20 us + 8192 x 16 GFLOP / 800 TFLOP/s = 163.86 ms each), then 255 decode
   // steps of 5.353 ms: 128 x 256 tokens per 2.0205 s.
   const double wave = 4.0 * (20e-6 + 8192.0 * kFlopsPerToken / kPeak) + 255.0 * (20e-6 + kWeights / kBw);
-  CHECK(out_tps == doctest::Approx(128.0 * 256.0 / wave).epsilon(0.03));
+  CHECK(out_tps == mlsim::test::approx(128.0 * 256.0 / wave).epsilon(0.03));
 }
 
 TEST_CASE("closed form and simulator agree at low load") {
@@ -112,9 +114,14 @@ TEST_CASE("closed form and simulator agree at low load") {
   const auto r = solvers::simulate_scheduler(reqs, c, roofline);
   std::vector<double> tpot;
   for (const auto& q : r.requests) tpot.push_back(q.tpot_s);
-  CHECK(solvers::quantile(ttfts(r), 0.5) == doctest::Approx(low.ttft_p50_s).epsilon(0.15));
-  CHECK(solvers::quantile(tpot, 0.5) == doctest::Approx(low.tpot_s).epsilon(0.15));
-  CHECK(static_cast<double>(r.output_tokens) / r.makespan_s == doctest::Approx(low.throughput_tokens_per_s).epsilon(0.1));
+  // At a tenth of capacity about six requests are decoding when one arrives: it waits out the step
+  // in progress (uniform over a ~5.4 ms decode step) before its 10.3 ms prefill. Without that
+  // residual the closed form's p50 was 10.3 ms against the simulator's 13.2 (a 27% gap that
+  // doctest's absolute tolerance floor used to hide).
+  CHECK(solvers::quantile(ttfts(r), 0.5) == mlsim::test::approx(low.ttft_p50_s).epsilon(0.05));
+  CHECK(solvers::quantile(ttfts(r), 0.9) == mlsim::test::approx(low.ttft_p90_s).epsilon(0.05));
+  CHECK(solvers::quantile(tpot, 0.5) == mlsim::test::approx(low.tpot_s).epsilon(0.15));
+  CHECK(static_cast<double>(r.output_tokens) / r.makespan_s == mlsim::test::approx(low.throughput_tokens_per_s).epsilon(0.1));
 }
 
 TEST_CASE("KV blocks run out: requests are preempted and still all finish; a seed reproduces the run") {
@@ -164,12 +171,12 @@ TEST_CASE("length distributions: means, bounds and quantiles") {
     lo = std::min(lo, q.prompt);
     hi = std::max(hi, q.prompt);
   }
-  CHECK(sum / 20000.0 == doctest::Approx(200.0).epsilon(0.01));
+  CHECK(sum / 20000.0 == mlsim::test::approx(200.0).epsilon(0.01));
   CHECK(lo == 100);
   CHECK(hi == 300);
-  CHECK(reqs[10].arrival_s == doctest::Approx(1.0));
+  CHECK(reqs[10].arrival_s == mlsim::test::approx(1.0));
   CHECK(solvers::quantile({1, 2, 3, 4, 5}, 0.5) == 3.0);
-  CHECK(solvers::quantile({1, 2, 3, 4, 5}, 0.9) == doctest::Approx(4.6));
+  CHECK(solvers::quantile({1, 2, 3, 4, 5}, 0.9) == mlsim::test::approx(4.6));
 }
 
 }  // namespace mlsim
@@ -192,7 +199,7 @@ TEST_CASE("KV offload: a preempted request's blocks go to host memory and back i
   CHECK(recompute.preemptions == 1);
   CHECK(recompute.recomputed_tokens == 5);   // B's 5 cached tokens dropped, its prefill reruns 4 + 2
   CHECK(recompute.swapped_tokens == 0);
-  CHECK(recompute.makespan_s == doctest::Approx(6e-3).epsilon(1e-12));
+  CHECK(recompute.makespan_s == mlsim::test::approx(6e-3).epsilon(1e-12));
   c.kv_offload = true;
   c.kv_bytes_per_token = 1e6;   // 1 MB per token over a 1 GB/s host link: 1 ms per token each way
   c.host_bandwidth = 1e9;
@@ -202,9 +209,9 @@ TEST_CASE("KV offload: a preempted request's blocks go to host memory and back i
   CHECK(swap.swapped_tokens == 5);
   CHECK(swap.peak_host_tokens == 5);   // the one swapped request, until it comes back
   // 5 tokens x 1 MB / 1 GB/s = 5 ms out (step 3) and 5 ms in (step 5): 6 steps + 10 ms = 16 ms.
-  CHECK(swap.swap_out_s == doctest::Approx(5e-3).epsilon(1e-12));
-  CHECK(swap.swap_in_s == doctest::Approx(5e-3).epsilon(1e-12));
-  CHECK(swap.makespan_s == doctest::Approx(16e-3).epsilon(1e-12));
+  CHECK(swap.swap_out_s == mlsim::test::approx(5e-3).epsilon(1e-12));
+  CHECK(swap.swap_in_s == mlsim::test::approx(5e-3).epsilon(1e-12));
+  CHECK(swap.makespan_s == mlsim::test::approx(16e-3).epsilon(1e-12));
   long long out = 0;
   for (const auto& q : reqs) out += q.output;
   CHECK(swap.output_tokens == out);
@@ -230,8 +237,8 @@ TEST_CASE("KV offload under heavy preemption: nothing recomputed, every swap pri
   CHECK(b.preemptions > 0);
   CHECK(b.recomputed_tokens == 0);
   CHECK(b.swapped_tokens > 0);
-  CHECK(b.swap_out_s == doctest::Approx(static_cast<double>(b.swapped_tokens) * 131072.0 / 26e9).epsilon(1e-9));
-  CHECK(b.swap_in_s == doctest::Approx(b.swap_out_s).epsilon(1e-9));   // every swapped request resumed
+  CHECK(b.swap_out_s == mlsim::test::approx(static_cast<double>(b.swapped_tokens) * 131072.0 / 26e9).epsilon(1e-9));
+  CHECK(b.swap_in_s == mlsim::test::approx(b.swap_out_s).epsilon(1e-9));   // every swapped request resumed
   CHECK(b.output_tokens == a.output_tokens);
   // At most every swapped token at once, at least the largest single swap (one request's cache,
   // below its prompt + longest output), and nothing left in host memory at the end.

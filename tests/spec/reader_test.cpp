@@ -2,6 +2,8 @@
 // at the right file:line:col, unknown keys get suggestions, and nothing stops at the first error.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "spec/reader.hpp"
@@ -48,7 +50,7 @@ TEST_CASE("values of every type are read") {
   CHECK(r.choice("act", {"gelu", "swiglu"}) == "swiglu");
   const auto bw = r.quantity<BytesPerSecond>("bandwidth", "3.35 TB/s");
   REQUIRE(bw.has_value());
-  CHECK(bw->si() == doctest::Approx(3.35e12).epsilon(1e-12).scale(0.0));
+  CHECK(bw->si() == mlsim::test::approx(3.35e12).epsilon(1e-12).scale(0.0));
   const auto idle = r.quantity<Watts>("idle", "90 W", Need::kOptional, true);
   REQUIRE(idle.has_value());
   CHECK(idle->si() == 0.0);

@@ -2,6 +2,8 @@
 // `--set` overrides (of scenario keys, of keys inside resolved entries, of references), and errors.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::scenario_from_text;
 
-doctest::Approx rel(double v, double eps = 1e-12) { return doctest::Approx(v).epsilon(eps).scale(0.0); }
+doctest::Approx rel(double v, double eps = 1e-12) { return mlsim::test::approx(v).epsilon(eps).scale(0.0); }
 
 constexpr double kGiB = 1073741824.0;
 

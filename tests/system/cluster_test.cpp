@@ -3,6 +3,8 @@
 // whose oversubscription halves the bandwidth only of groups that cross the spine.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <thread>
 #include <vector>
 
@@ -78,13 +80,13 @@ TEST_CASE("placement: TP inside a node, DP across nodes") {
     CHECK(g.nodes == 1);
     CHECK(g.ranks_per_node == 8);
     // 450 GB/s NVLink x 0.822 (nccl-tests#212 ring efficiency in dgx_h100.yaml).
-    CHECK(g.intra_bandwidth == doctest::Approx(450e9 * 0.822).epsilon(1e-12));
-    CHECK(g.intra_latency == doctest::Approx(1.9e-6).epsilon(1e-12));   // two half-links through the switch
+    CHECK(g.intra_bandwidth == mlsim::test::approx(450e9 * 0.822).epsilon(1e-12));
+    CHECK(g.intra_latency == mlsim::test::approx(1.9e-6).epsilon(1e-12));   // two half-links through the switch
     CHECK(g.intra_hops == 1);
     CHECK(g.in_switch_reduction);
-    CHECK(g.in_switch_bandwidth == doctest::Approx(450e9 * 0.611).epsilon(1e-12));
-    CHECK(g.in_switch_latency == doctest::Approx(25e-6).epsilon(1e-12));
-    CHECK(g.base_latency == doctest::Approx(8.4e-6).epsilon(1e-12));
+    CHECK(g.in_switch_bandwidth == mlsim::test::approx(450e9 * 0.611).epsilon(1e-12));
+    CHECK(g.in_switch_latency == mlsim::test::approx(25e-6).epsilon(1e-12));
+    CHECK(g.base_latency == mlsim::test::approx(8.4e-6).epsilon(1e-12));
     CHECK(g.inter_bandwidth == 0.0);
     CHECK_FALSE(g.in_network_reduction);
   }
@@ -93,9 +95,9 @@ TEST_CASE("placement: TP inside a node, DP across nodes") {
     CHECK(g.nodes == 4);
     CHECK(g.ranks_per_node == 1);
     // Each rank has its own 400 Gb/s NIC (8 NICs, 8 GPUs): 50 GB/s x 0.94 (nccl-tests#290).
-    CHECK(g.inter_bandwidth == doctest::Approx(50e9 * 0.94).epsilon(1e-12));
+    CHECK(g.inter_bandwidth == mlsim::test::approx(50e9 * 0.94).epsilon(1e-12));
     // NIC 1.9 us + leaf 0.2 us + NIC 1.9 us; one switch hop (4 nodes under one leaf).
-    CHECK(g.inter_latency == doctest::Approx(4.0e-6).epsilon(1e-9));
+    CHECK(g.inter_latency == mlsim::test::approx(4.0e-6).epsilon(1e-9));
     CHECK(g.inter_hops == 1);
     CHECK(g.intra_bandwidth == 0.0);
   }
@@ -125,25 +127,25 @@ TEST_CASE("rail-optimized fat tree with oversubscription 2: the group bandwidth 
   // DP = 8, stride 8: nodes 0-7, all under one rail leaf: NIC bandwidth, one hop.
   const auto under = c.place(8, 8);
   CHECK(under.nodes == 8);
-  CHECK(under.inter_bandwidth == doctest::Approx(nic).epsilon(1e-12));
+  CHECK(under.inter_bandwidth == mlsim::test::approx(nic).epsilon(1e-12));
   CHECK(under.inter_hops == 1);
   // DP = 4 stays under the leaf too.
-  CHECK(c.place(4, 8).inter_bandwidth == doctest::Approx(nic).epsilon(1e-12));
+  CHECK(c.place(4, 8).inter_bandwidth == mlsim::test::approx(nic).epsilon(1e-12));
 
   // DP = 16, stride 8: all 8 ranks under the leaf talk across it at once; 200 GB/s / 8 = 25 GB/s each,
   // half the NIC. Path NIC-leaf-spine-leaf-NIC: 3 switch hops, 1.9 + 0.2 x 3 + 1.9 = 4.4 us.
   const auto across = c.place(16, 8);
   CHECK(across.nodes == 16);
-  CHECK(across.inter_bandwidth == doctest::Approx(nic / 2.0).epsilon(1e-12));
+  CHECK(across.inter_bandwidth == mlsim::test::approx(nic / 2.0).epsilon(1e-12));
   CHECK(across.inter_hops == 3);
-  CHECK(across.inter_latency == doctest::Approx(4.4e-6).epsilon(1e-9));
+  CHECK(across.inter_latency == mlsim::test::approx(4.4e-6).epsilon(1e-9));
   // DP = 2 with stride 64 pairs node n with node n + 8: also across the spine, also halved.
-  CHECK(c.place(2, 64).inter_bandwidth == doctest::Approx(nic / 2.0).epsilon(1e-12));
+  CHECK(c.place(2, 64).inter_bandwidth == mlsim::test::approx(nic / 2.0).epsilon(1e-12));
 
   // The same tree without oversubscription (radix 16: 8 down, 8 up): no halving.
   spec::SystemSpec full = s;
   full.fabric = fabric("rail_optimized", 1.0, 16);
-  CHECK(system::Cluster::build(full).place(16, 8).inter_bandwidth == doctest::Approx(nic).epsilon(1e-12));
+  CHECK(system::Cluster::build(full).place(16, 8).inter_bandwidth == mlsim::test::approx(nic).epsilon(1e-12));
 }
 
 TEST_CASE("NIC sharing: two GCDs per Slingshot NIC on the MI250X node") {
@@ -152,11 +154,11 @@ TEST_CASE("NIC sharing: two GCDs per Slingshot NIC on the MI250X node") {
   spec::SystemSpec s = zoo_system("mi250x_gcd", "mi250x_platform", "", 32);
   s.fabric = fabric("fat_tree", 1.0, 64);
   const auto c = system::Cluster::build(s);
-  CHECK(c.place(4, 8).inter_bandwidth == doctest::Approx(25e9 / 2.0).epsilon(1e-12));
+  CHECK(c.place(4, 8).inter_bandwidth == mlsim::test::approx(25e9 / 2.0).epsilon(1e-12));
   const auto pair = c.place(2, 1);
-  CHECK(pair.intra_bandwidth == doctest::Approx(50e9).epsilon(1e-12));
+  CHECK(pair.intra_bandwidth == mlsim::test::approx(50e9).epsilon(1e-12));
   CHECK(pair.intra_hops == 0);
-  CHECK(c.place(8, 1).intra_bandwidth == doctest::Approx(350e9).epsilon(1e-12));   // 7 direct links
+  CHECK(c.place(8, 1).intra_bandwidth == mlsim::test::approx(350e9).epsilon(1e-12));   // 7 direct links
 }
 
 TEST_CASE("TPU v4 slice: a 3D torus over ICI") {
@@ -167,7 +169,7 @@ TEST_CASE("TPU v4 slice: a 3D torus over ICI") {
   const auto ring = c.place(4, 1);   // one x-ring: both neighbours are members
   CHECK(ring.nodes == 1);
   CHECK(ring.ranks_per_node == 4);
-  CHECK(ring.intra_bandwidth == doctest::Approx(100e9).epsilon(1e-12));
+  CHECK(ring.intra_bandwidth == mlsim::test::approx(100e9).epsilon(1e-12));
   CHECK(ring.intra_hops == 0);
 }
 
@@ -180,7 +182,7 @@ TEST_CASE("a system without a node entry is one scale-up domain") {
   const auto g = c.place(4, 1);
   CHECK(g.nodes == 1);
   CHECK(g.ranks_per_node == 4);
-  CHECK(g.intra_bandwidth == doctest::Approx(450e9).epsilon(1e-12));   // the accelerator's own scale_up
+  CHECK(g.intra_bandwidth == mlsim::test::approx(450e9).epsilon(1e-12));   // the accelerator's own scale_up
   CHECK(g.inter_bandwidth == 0.0);
 }
 

@@ -2,6 +2,8 @@
 // 4.09 GMACs), layer shapes, and the forward/backward operators of a batch.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "spec/model.hpp"
@@ -35,7 +37,7 @@ TEST_CASE("ResNet-50: 25,557,032 parameters and 53 convolutions") {
 TEST_CASE("ResNet-50 forward FLOPs: 2 x 4.09 GMACs per 224x224 image") {
   // torchvision's model card lists 4.09 "GFLOPS", which counts multiply-accumulates: 8.18e9 FLOPs.
   const auto s = workload::resnet_shape(resnet50());
-  CHECK(s.forward_flops_per_image == doctest::Approx(8.18e9).epsilon(0.01));
+  CHECK(s.forward_flops_per_image == mlsim::test::approx(8.18e9).epsilon(0.01));
 }
 
 TEST_CASE("ResNet-50 layer shapes (v1.5: stride on the 3x3)") {
@@ -98,7 +100,7 @@ TEST_CASE("CNN operators: the stem convolution and the classifier by hand, backw
   for (const auto& op : ops) {
     if (op.phase == workload::Phase::kForward && op.op_class == workload::OpClass::kGemm) forward += op.flops * op.count;
   }
-  CHECK(forward == doctest::Approx(2.0 * s.forward_flops_per_image).epsilon(1e-12));
+  CHECK(forward == mlsim::test::approx(2.0 * s.forward_flops_per_image).epsilon(1e-12));
 }
 
 TEST_CASE("CNN activations saved per image: every conv's input and output") {

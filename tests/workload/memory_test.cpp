@@ -3,6 +3,8 @@
 // quantization, prefill transients, and the sliding-window cache through a scenario.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "analysis/evaluate.hpp"
@@ -50,27 +52,27 @@ TEST_CASE("Korthikanti et al. 2022: sbh(34 + 5as/h) without recompute, materiali
   const double expected = kSbh * (34.0 + 5.0 * kA * kS / kH);
   CHECK(expected == 406'847'488.0);
   CHECK(workload::layer_activation_bytes(m, kS, Precision::kBf16, spec::Recompute::kNone, false, false) ==
-        doctest::Approx(expected).epsilon(1e-12));
+        mlsim::test::approx(expected).epsilon(1e-12));
 }
 
 TEST_CASE("selective recompute drops the 5as/h term; full recompute keeps the layer input") {
   const spec::ModelSpec m = gpt();
   // Selective (Korthikanti et al., Table 2): 34 sbh = 71,303,168.
   CHECK(workload::layer_activation_bytes(m, kS, Precision::kBf16, spec::Recompute::kSelective, false, false) ==
-        doctest::Approx(34.0 * kSbh).epsilon(1e-12));
+        mlsim::test::approx(34.0 * kSbh).epsilon(1e-12));
   // Full: the layer input only, s h a with a = 2 bytes = 2 sbh = 4,194,304.
   CHECK(workload::layer_activation_bytes(m, kS, Precision::kBf16, spec::Recompute::kFull, false, false) ==
-        doctest::Approx(2.0 * kSbh).epsilon(1e-12));
+        mlsim::test::approx(2.0 * kSbh).epsilon(1e-12));
   // fp32 activations: the input is 4 bytes per element.
   CHECK(workload::layer_activation_bytes(m, kS, Precision::kFp32, spec::Recompute::kFull, false, false) ==
-        doctest::Approx(4.0 * kSbh).epsilon(1e-12));
+        mlsim::test::approx(4.0 * kSbh).epsilon(1e-12));
 }
 
 TEST_CASE("flash attention keeps only the log-sum-exp of the s^2 terms") {
   const spec::ModelSpec m = gpt();
   // 34 sbh + s * heads * 4 bytes (fp32 LSE) = 71,303,168 + 131,072 = 71,434,240.
   CHECK(workload::layer_activation_bytes(m, kS, Precision::kBf16, spec::Recompute::kNone, true, false) ==
-        doctest::Approx(34.0 * kSbh + kS * kA * 4.0).epsilon(1e-12));
+        mlsim::test::approx(34.0 * kSbh + kS * kA * 4.0).epsilon(1e-12));
 }
 
 TEST_CASE("without dropout the masks go: 32 sbh + 2as^2") {
@@ -79,7 +81,7 @@ TEST_CASE("without dropout the masks go: 32 sbh + 2as^2") {
   // Two h-sized masks (2 sbh) and the score mask and dropout output (3 as^2 b) disappear:
   // 32 * 2,097,152 + 2 * 16 * 2048^2 = 67,108,864 + 134,217,728 = 201,326,592.
   CHECK(workload::layer_activation_bytes(m, kS, Precision::kBf16, spec::Recompute::kNone, false, false) ==
-        doctest::Approx(201'326'592.0).epsilon(1e-12));
+        mlsim::test::approx(201'326'592.0).epsilon(1e-12));
 }
 
 TEST_CASE("GQA's smaller K and V, SwiGLU's three tensors, MoE's routed copies") {
@@ -107,11 +109,11 @@ TEST_CASE("training activations of a micro-batch: layers, final norm and head in
   const double tail = 2.0 * kSbh * 2.0 + kS * 50304.0 * 4.0;   // 8,388,608 + 412,090,368
   // micro-batch 2: 2 * (24 * 71,434,240 + 420,478,976) = 4,269,801,472.
   CHECK(workload::training_activation_bytes(m, 2, kS, Precision::kBf16, spec::Recompute::kNone, true) ==
-        doctest::Approx(2.0 * (24.0 * layer + tail)).epsilon(1e-12));
+        mlsim::test::approx(2.0 * (24.0 * layer + tail)).epsilon(1e-12));
   CHECK(2.0 * (24.0 * layer + tail) == 4'269'801'472.0);
   // Full recompute: 24 layer inputs (2 sbh each) + one layer's full set while it is recomputed.
   CHECK(workload::training_activation_bytes(m, 1, kS, Precision::kBf16, spec::Recompute::kFull, true) ==
-        doctest::Approx(24.0 * 2.0 * kSbh + layer + tail).epsilon(1e-12));
+        mlsim::test::approx(24.0 * 2.0 * kSbh + layer + tail).epsilon(1e-12));
 }
 
 TEST_CASE("KV-cache bytes per token") {

@@ -2,6 +2,8 @@
 // the active and matrix parameters (MoE, MFU) derived by hand.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <cmath>
 #include <string>
 
@@ -105,12 +107,12 @@ TEST_CASE("DeepSeek-V3: 671B total and 37B activated") {
   CHECK(p.per_dense_layer == 583'483'392.0);
   CHECK(p.per_moe_layer == 11'507'286'016.0);
   CHECK(p.total == 671'026'404'352.0);
-  CHECK(p.total == doctest::Approx(671e9).epsilon(0.005));   // published "671B"
+  CHECK(p.total == mlsim::test::approx(671e9).epsilon(0.005));   // published "671B"
   // Active: MoE layer with 8 routed + 1 shared expert = 187,105,280 + 2,048 + 14,336 + 1,835,008
   //   + 9 * 44,040,192 = 585,318,400; 3*583,483,392 + 58*585,318,400 + 1,853,358,080 + 7,168
   //   = 37,552,282,624 (paper: "37B activated for each token").
   CHECK(p.active == 37'552'282'624.0);
-  CHECK(p.active == doctest::Approx(37e9).epsilon(0.03));
+  CHECK(p.active == mlsim::test::approx(37e9).epsilon(0.03));
 }
 
 TEST_CASE("Mixtral 8x7B: 46.7B total, 12.9B active") {
@@ -121,7 +123,7 @@ TEST_CASE("Mixtral 8x7B: 46.7B total, 12.9B active") {
   const auto p = workload::count_params(model("mixtral_8x7b"));
   CHECK(p.expert == 176'160'768.0);
   CHECK(p.active == 12'879'925'248.0);
-  CHECK(p.active == doctest::Approx(12.9e9).epsilon(0.01));   // Mistral AI: "12.9B active parameters"
+  CHECK(p.active == mlsim::test::approx(12.9e9).epsilon(0.01));   // Mistral AI: "12.9B active parameters"
   // All experts: 32 * (41,943,040 + 8,192 + 32,768 + 8 * 176,160,768) + 262,144,000 + 4,096.
   CHECK(p.total == 46'702'792'704.0);
   // Matrices per token: 32 * (41,943,040 + 32,768 + 2 * 176,160,768) + 131,072,000 (LM head)

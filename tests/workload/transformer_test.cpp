@@ -3,6 +3,8 @@
 // backward pass, each derived from the shapes by hand.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -302,7 +304,7 @@ TEST_CASE("MoE experts: expected distinct experts E(1 - (1 - k/E)^T)") {
   // FLOPs: 2 * 6 * 64 * 32 * 3 matrices = 73,728.
   // Bytes: 4.625 * 3 * 64 * 32 * 2 = 56,832 of weights + 6 * (2*64 + 4*32) * 2 = 3,072 -> 59,904.
   CHECK(ex->flops == 73'728.0);
-  CHECK(ex->bytes == doctest::Approx(59'904.0).epsilon(1e-12));
+  CHECK(ex->bytes == mlsim::test::approx(59'904.0).epsilon(1e-12));
   const auto* router = find(ops, "moe_router", Phase::kDecode);
   REQUIRE(router != nullptr);
   CHECK(router->flops == 2.0 * 3.0 * 64.0 * 8.0);
@@ -316,7 +318,7 @@ TEST_CASE("MoE experts: expected distinct experts E(1 - (1 - k/E)^T)") {
     const auto* e1 = find(one, "moe_experts", Phase::kDecode);
     REQUIRE(e1 != nullptr);
     // 2 * 3 * 64 * 32 * 2 = 24,576 B of weights + 2 * 256 * 2 = 1,024.
-    CHECK(e1->bytes == doctest::Approx(25'600.0).epsilon(1e-12));
+    CHECK(e1->bytes == mlsim::test::approx(25'600.0).epsilon(1e-12));
   }
   SUBCASE("a long prefill touches every expert") {
     OperatorList many;
@@ -324,7 +326,7 @@ TEST_CASE("MoE experts: expected distinct experts E(1 - (1 - k/E)^T)") {
     const auto* e = find(many, "moe_experts", Phase::kPrefill);
     REQUIRE(e != nullptr);
     // 8 experts * 12,288 B + 1,024 routed * 512 B.
-    CHECK(e->bytes == doctest::Approx(8.0 * 12'288.0 + 1'024.0 * 512.0).epsilon(1e-12));
+    CHECK(e->bytes == mlsim::test::approx(8.0 * 12'288.0 + 1'024.0 * 512.0).epsilon(1e-12));
   }
 }
 
