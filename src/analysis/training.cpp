@@ -112,6 +112,41 @@ struct PhasePrice {
   }
 };
 
+// Transformer Engine's fp8 training (te.Linear, delayed scaling): the tensors stay bf16 and each
+// fp8 GEMM's operands are cast first, with a transposed fp8 copy for the other GEMM of the backward
+// (Hopper's fp8 tensor cores take only the TN layout; TE's cast_transpose kernels): in the forward
+// the input (read 2 B, write 2 x 1 B per element) and the weight, in the backward the output's
+// gradient. A recomputed forward casts its input again. Assumption: one separate cast kernel per
+// operand, as te.Linear runs them (TE's LayerNormLinear fuses the input's cast into the norm).
+void append_fp8_casts(workload::OperatorList& ops, std::size_t first, std::size_t last) {
+  for (std::size_t i = first; i < last; ++i) {
+    const workload::Operator g = ops[i];
+    if (g.op_class != workload::OpClass::kGemm || g.gemm_m <= 0.0 || bytes_per_element(g.precision) >= 2.0) continue;
+    if (g.phase != workload::Phase::kForward && g.phase != workload::Phase::kRecompute) continue;
+    const double per_element = 2.0 + 2.0 * bytes_per_element(g.precision);
+    const bool forward = g.phase == workload::Phase::kForward;
+    const double input = g.gemm_m * g.gemm_k, weight = forward ? g.gemm_k * g.gemm_n : 0.0;
+    workload::Operator cast;
+    cast.name = forward ? "fp8_cast" : "fp8_cast_recompute";
+    cast.phase = g.phase;
+    cast.op_class = workload::OpClass::kElementwise;
+    cast.count = g.count;
+    cast.flops = input + weight;
+    cast.bytes = (input + weight) * per_element;
+    cast.kernels = forward ? 2.0 : 1.0;
+    cast.precision = Precision::kBf16;
+    cast.split = workload::Operator::Split::kTensor;
+    ops.push_back(cast);
+    if (!forward) continue;
+    cast.name = "fp8_cast_grad";
+    cast.phase = workload::Phase::kBackward;
+    cast.flops = g.gemm_m * g.gemm_n;
+    cast.bytes = cast.flops * per_element;
+    cast.kernels = 1.0;
+    ops.push_back(cast);
+  }
+}
+
 }  // namespace
 
 const system::Cluster& Evaluator::cluster_for(const spec::SystemSpec& s) {
@@ -220,6 +255,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     po.activations = po.weights = po.kv_cache = t.precision;
     po.flash_attention = flash;
     po.include_embedding_and_head = false;
+    po.low_bit_gemms_only = true;
     workload::append_transformer_pass(stage_model, {mb, seq_rank, cp_context}, po, ops_);
     const std::size_t forward_end = ops_.size();
     workload::append_backward(ops_, 0, forward_end);
@@ -264,6 +300,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       acc_op.kernels = 1.0;
       ops_.push_back(acc_op);
     }
+    append_fp8_casts(ops_, 0, ops_.size());
     layers_end = ops_.size();
     spec::ModelSpec head_model = m;
     head_model.layers = 0;

@@ -21,12 +21,14 @@ struct Builder {
   const spec::ModelSpec& m;
   const PassOptions& o;
   OperatorList& out;
-  double a, w, kvb;     // bytes per element: activations, weights, KV cache
+  double a, w, kvb;     // bytes per element: activations (a GEMM's inputs), weights, KV cache
+  double sa;            // bytes per element of the stream (GEMM outputs, elementwise, attention)
+  Precision stream;     // the precision of that stream
 
   void gemm(const char* name, double count, double tokens, double k, double n, double weight_bytes_per_element,
             bool quantized = true) {
     const double flops = 2.0 * tokens * k * n;
-    const double bytes = k * n * weight_bytes_per_element + tokens * (k + n) * a;
+    const double bytes = k * n * weight_bytes_per_element + tokens * (k * a + n * sa);
     out.push_back({name, o.phase, OpClass::kGemm, count * o.count, flops, bytes, 1.0, o.activations, Operator::Split::kTensor,
                    tokens, n, k});
     if (quantized && weight_bytes_per_element > 0.0) out.back().dequant_ops = dequant_ops(tokens, k * n);
@@ -41,7 +43,7 @@ struct Builder {
   void elementwise(const char* name, double count, double elements_read, double elements_written, double flops_per_element,
                    double kernels = 1.0, Operator::Split split = Operator::Split::kSequence) {
     out.push_back({name, o.phase, OpClass::kElementwise, count * o.count, flops_per_element * elements_written,
-                   (elements_read + elements_written) * a, kernels, o.activations, split});
+                   (elements_read + elements_written) * sa, kernels, stream, split});
   }
 };
 
@@ -60,7 +62,9 @@ void append_mlp(Builder& b, const char* up, const char* act, const char* down, d
 }  // namespace
 
 void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const PassOptions& o, OperatorList& out) {
-  Builder b{m, o, out, bytes_per_element(o.activations), bytes_per_element(o.weights), bytes_per_element(o.kv_cache)};
+  const bool bf16_stream = o.low_bit_gemms_only && bytes_per_element(o.activations) < 2.0;
+  Builder b{m, o, out, bytes_per_element(o.activations), bytes_per_element(o.weights), bytes_per_element(o.kv_cache),
+            bf16_stream ? 2.0 : bytes_per_element(o.activations), bf16_stream ? Precision::kBf16 : o.activations};
   const double h = static_cast<double>(m.hidden);
   const double T = s.batch * s.new_tokens;
   const double L = static_cast<double>(m.layers);
@@ -73,8 +77,8 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
   if (o.include_embedding_and_head) {
     // Embedding lookup: gather rows (read) and write the hidden states (+ learned positions).
     const double pos = m.positions == spec::Positions::kLearned ? 1.0 : 0.0;
-    out.push_back({"embedding", o.phase, OpClass::kEmbedding, o.count, 0.0, T * h * b.a * (2.0 + pos), 1.0 + pos,
-                   o.activations});
+    out.push_back({"embedding", o.phase, OpClass::kEmbedding, o.count, 0.0, T * h * b.sa * (2.0 + pos), 1.0 + pos,
+                   b.stream});
   }
 
   b.elementwise("attn_norm", L, T * h, T * h, 4.0);
@@ -114,9 +118,9 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
   }
   if (!(m.mla && decode)) {
     const double pairs_causal = s.batch * attended_pairs(s.new_tokens, s.context, window);
-    const double qo = T * ad.q_heads * (ad.qk_dim + ad.v_dim) * b.a;
+    const double qo = T * ad.q_heads * (ad.qk_dim + ad.v_dim) * b.sa;
     const double cache_elem = m.mla ? 0.0 : ad.kv_heads * (ad.qk_dim + ad.v_dim);
-    const double kv_read = m.mla ? T * ad.q_heads * (ad.qk_dim + ad.v_dim) * b.a : s.batch * kv_len * cache_elem * b.kvb;
+    const double kv_read = m.mla ? T * ad.q_heads * (ad.qk_dim + ad.v_dim) * b.sa : s.batch * kv_len * cache_elem * b.kvb;
     const double kv_write = o.write_kv_cache
                                 ? T * (m.mla ? static_cast<double>(m.mla->kv_lora_rank + m.mla->rope_head_dim) : cache_elem) * b.kvb
                                 : 0.0;
@@ -124,19 +128,19 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       // Fused attention: masked blocks are skipped, no score matrix in HBM (FlashAttention-2).
       const double flops = 2.0 * pairs_causal * ad.q_heads * (ad.qk_dim + ad.v_dim);
       out.push_back({"attention", o.phase, OpClass::kAttention, L * o.count, flops, qo + kv_read + kv_write,
-                     o.write_kv_cache ? 2.0 : 1.0, o.activations, Operator::Split::kTensor});
+                     o.write_kv_cache ? 2.0 : 1.0, b.stream, Operator::Split::kTensor});
     } else {
       // Materialized attention: QK^T over the full square, softmax, then PV; the score matrix goes
       // through HBM four times (write scores, read and write probabilities, read for PV).
       const double scores = s.batch * ad.q_heads * s.new_tokens * kv_len;
       const double flops = 2.0 * scores * (ad.qk_dim + ad.v_dim);
-      out.push_back({"attention_scores", o.phase, OpClass::kGemm, L * o.count, flops, qo + kv_read + kv_write + 4.0 * scores * b.a,
-                     3.0, o.activations, Operator::Split::kTensor});
+      out.push_back({"attention_scores", o.phase, OpClass::kGemm, L * o.count, flops, qo + kv_read + kv_write + 4.0 * scores * b.sa,
+                     3.0, b.stream, Operator::Split::kTensor});
       if (training && m.dropout > 0.0) {
         // Dropout on the attention probabilities (Megatron-LM applies it after its fused
         // scale-mask-softmax): read and write the scores, write a one-byte mask.
         out.push_back({"attention_dropout", o.phase, OpClass::kElementwise, L * o.count, 2.0 * scores,
-                       scores * (2.0 * b.a + 1.0), 1.0, o.activations, Operator::Split::kTensor});
+                       scores * (2.0 * b.sa + 1.0), 1.0, b.stream, Operator::Split::kTensor});
       }
     }
   }
@@ -191,7 +195,7 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       // Cross-entropy in fp32 over the logits: read logits, write and read fp32 softmax (Megatron).
       const double logits = head_tokens * static_cast<double>(m.padded_vocab());
       // Vocabulary-parallel under TP (Megatron's cross-entropy over sharded logits).
-      out.push_back({"cross_entropy", o.phase, OpClass::kElementwise, o.count, 5.0 * logits, logits * (b.a + 8.0), 2.0,
+      out.push_back({"cross_entropy", o.phase, OpClass::kElementwise, o.count, 5.0 * logits, logits * (b.sa + 8.0), 2.0,
                      Precision::kFp32, Operator::Split::kTensor});
     }
   }

@@ -23,6 +23,10 @@ struct PassOptions {
   bool write_kv_cache = false;                  // inference: new K/V are stored in the cache
   bool lm_head_all_tokens = true;               // training: logits of every token; serving: the last one
   bool include_embedding_and_head = true;
+  // Low-bit activations for the GEMMs only (Transformer Engine's fp8 training recipe): below 16
+  // bits, only a GEMM's inputs are quantized; its output, the residual stream, the norms, the
+  // activation functions and the fused attention stay bf16 (TE's DelayedScaling leaves fp8_dpa off).
+  bool low_bit_gemms_only = false;
   double count = 1.0;                           // multiplies every operator's count (micro-batches)
 };
 

@@ -2,6 +2,8 @@
 // parallelism's activation split, and the layouts that cannot run, each derived by hand.
 #include <doctest/doctest.h>
 
+#include "../approx.hpp"
+
 #include <string>
 
 #include "../support.hpp"
@@ -57,7 +59,7 @@ TEST_CASE("1F1B: the bubble is (p - 1) / (m + p - 1) when the stages are alike")
   CHECK(t.micro_batches == 64);
   const double expected = 7.0 / 71.0;
   // The bubble is measured against the step, which also holds the optimizer and exposed sends.
-  CHECK(t.bubble_s / (t.step_time_s - t.optimizer_s - t.exposed_pp_s) == doctest::Approx(expected).epsilon(0.02));
+  CHECK(t.bubble_s / (t.step_time_s - t.optimizer_s - t.exposed_pp_s) == mlsim::test::approx(expected).epsilon(0.02));
   // The critical path is never shorter than the busiest stage's work.
   CHECK(t.step_time_s >= t.compute_s);
   // DP = 1: no gradient traffic.
@@ -67,7 +69,7 @@ TEST_CASE("1F1B: the bubble is (p - 1) / (m + p - 1) when the stages are alike")
   REQUIRE(few.training.has_value());
   const auto& f = *few.training;
   CHECK(f.micro_batches == 8);
-  CHECK(f.bubble_s / (f.step_time_s - f.optimizer_s - f.exposed_pp_s) == doctest::Approx(7.0 / 15.0).epsilon(0.02));
+  CHECK(f.bubble_s / (f.step_time_s - f.optimizer_s - f.exposed_pp_s) == mlsim::test::approx(7.0 / 15.0).epsilon(0.02));
 }
 
 TEST_CASE("ZeRO shards the optimizer (1), the gradients (2) and the weights (3) over DP") {
@@ -81,10 +83,51 @@ TEST_CASE("ZeRO shards the optimizer (1), the gradients (2) and the weights (3) 
   for (int zero = 0; zero <= 3; ++zero) {
     CAPTURE(zero);
     const auto e = run(scenario_yaml("{dp: 8, zero: " + std::to_string(zero) + "}"));
-    CHECK(e.memory.optimizer_bytes == doctest::Approx(12.0 * P / (zero >= 1 ? 8.0 : 1.0)).epsilon(1e-12));
-    CHECK(e.memory.gradients_bytes == doctest::Approx(4.0 * P / (zero >= 2 ? 8.0 : 1.0)).epsilon(1e-12));
-    CHECK(e.memory.weights_bytes == doctest::Approx(2.0 * P / (zero >= 3 ? 8.0 : 1.0)).epsilon(1e-12));
+    CHECK(e.memory.optimizer_bytes == mlsim::test::approx(12.0 * P / (zero >= 1 ? 8.0 : 1.0)).epsilon(1e-12));
+    CHECK(e.memory.gradients_bytes == mlsim::test::approx(4.0 * P / (zero >= 2 ? 8.0 : 1.0)).epsilon(1e-12));
+    CHECK(e.memory.weights_bytes == mlsim::test::approx(2.0 * P / (zero >= 3 ? 8.0 : 1.0)).epsilon(1e-12));
   }
+}
+
+TEST_CASE("fp8 training as Transformer Engine runs it: fp8 GEMM inputs, a bf16 stream, bf16 attention, and the casts") {
+  // One H100, two layers of hidden 1024 (8 heads of 128, ffn 4096), one sequence of 1024 tokens.
+  const auto yaml = [](const std::string& precision) {
+    return "schema_version: 1\nkind: scenario\nname: fp8\nsystem: {accelerator: h100_sxm, count: 1}\n"
+           "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB}\n"
+           "model: {schema_version: 1, kind: model, architecture: decoder, layers: 2, hidden: 1024, heads: 8, ffn: 4096,\n"
+           "        activation: gelu, norm: layernorm, bias: false, positions: rope, max_seq_len: 1024, vocab: 128,\n"
+           "        tied_embeddings: false}\n"
+           "training: {seq_len: 1024, global_batch: 1, micro_batch: 1, precision: " + precision + ", recompute: none}\n";
+  };
+  const auto fp8 = test::evaluate_text(yaml("fp8"));
+  const auto bf16 = test::evaluate_text(yaml("bf16"));
+  REQUIRE(fp8.feasible);
+  REQUIRE(bf16.feasible);
+  const auto rows = [](const analysis::Estimate& e, const std::string& name, const std::string& phase) {
+    double bytes = 0.0, time = 0.0;
+    for (const auto& r : e.operators) {
+      if (r.name == name && r.phase == phase) {
+        bytes += r.bytes * r.count;
+        time += r.time_s * r.count;
+      }
+    }
+    return std::pair{bytes, time};
+  };
+  // The QKV GEMM reads its fp8 weight (1024 x 3072) and fp8 input (1024 x 1024) and writes bf16:
+  // 3145728 + 1024 x (1024 x 1 + 3072 x 2) = 10485760 bytes per layer.
+  CHECK(rows(fp8, "qkv_proj", "forward").first == mlsim::test::approx(2.0 * 10485760.0));
+  // The norms run on the bf16 stream in both: 2 x 1024 x 1024 elements x 2 bytes per layer.
+  CHECK(rows(fp8, "attn_norm", "forward").first == mlsim::test::approx(2.0 * 4194304.0));
+  CHECK(rows(fp8, "attn_norm", "forward").first == mlsim::test::approx(rows(bf16, "attn_norm", "forward").first));
+  // The fused attention runs in bf16 in both (fp8 would halve its compute-bound time).
+  CHECK(rows(fp8, "attention", "forward").second == mlsim::test::approx(rows(bf16, "attention", "forward").second).epsilon(0.01));
+  // The forward casts: per layer the four GEMMs' inputs (1024 x (1024 + 1024 + 1024 + 4096)) and
+  // weights (1024 x 3072 + 1024 x 1024 + 1024 x 4096 + 4096 x 1024), read in bf16 and written
+  // twice in fp8 (4 bytes per element): 4 x 19 x 1048576 bytes; the backward casts the outputs'
+  // gradients (1024 x (3072 + 1024 + 4096 + 1024)) the same way.
+  CHECK(rows(fp8, "fp8_cast", "forward").first == mlsim::test::approx(2.0 * 4.0 * 19.0 * 1048576.0));
+  CHECK(rows(fp8, "fp8_cast_grad", "backward").first == mlsim::test::approx(2.0 * 4.0 * 9.0 * 1048576.0));
+  CHECK(rows(bf16, "fp8_cast", "forward").first == 0.0);
 }
 
 TEST_CASE("overlapped gradient all-reduce: the compute it hides under runs 1 + sigma slower, so C sigma / (1 + sigma) shows") {
@@ -102,8 +145,8 @@ TEST_CASE("overlapped gradient all-reduce: the compute it hides under runs 1 + s
   const double c = serial.training->exposed_dp_s;
   REQUIRE(c > 0.0);
   CHECK(free_overlap.training->exposed_dp_s == 0.0);
-  CHECK(loaded.training->exposed_dp_s == doctest::Approx(c * 0.189 / 1.189).epsilon(1e-9));
-  CHECK(loaded.training->step_time_s - free_overlap.training->step_time_s == doctest::Approx(c * 0.189 / 1.189).epsilon(1e-6));
+  CHECK(loaded.training->exposed_dp_s == mlsim::test::approx(c * 0.189 / 1.189).epsilon(1e-9));
+  CHECK(loaded.training->step_time_s - free_overlap.training->step_time_s == mlsim::test::approx(c * 0.189 / 1.189).epsilon(1e-6));
   // Never more than running the two one after the other.
   CHECK(loaded.training->step_time_s < serial.training->step_time_s);
 }
@@ -124,7 +167,7 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   REQUIRE(e3.training.has_value());
   const double extra = e3.training->exposed_dp_s - e1.training->exposed_dp_s;
   CHECK(extra > 0.0);
-  CHECK(e3.training->step_time_s - e1.training->step_time_s == doctest::Approx(extra).epsilon(1e-9));
+  CHECK(e3.training->step_time_s - e1.training->step_time_s == mlsim::test::approx(extra).epsilon(1e-9));
 
   // Without overlap, with m micro-batches: ZeRO-1 exposes RS + AG, ZeRO-3 RS + 2m·AG (ZeRO paper
   // section 7.2.2: 3Ψ per step against data parallelism's 2Ψ). So ZeRO-3 at m = 1 exposes one AG
@@ -139,8 +182,8 @@ TEST_CASE("ZeRO-3's weight gathers are exposed DP communication, and all of the 
   };
   const double all_gather = exposed(3, 1) - exposed(1, 1);
   CHECK(all_gather > 0.0);
-  CHECK(exposed(3, 2) - exposed(3, 1) == doctest::Approx(2.0 * all_gather).epsilon(1e-9));
-  CHECK(exposed(1, 2) == doctest::Approx(exposed(1, 1)).epsilon(1e-12));
+  CHECK(exposed(3, 2) - exposed(3, 1) == mlsim::test::approx(2.0 * all_gather).epsilon(1e-9));
+  CHECK(exposed(1, 2) == mlsim::test::approx(exposed(1, 1)).epsilon(1e-12));
 }
 
 TEST_CASE("ZeRO-3's collectives per layer and per weight matrix; DeepSpeed's list form copies per rank") {
@@ -170,17 +213,17 @@ TEST_CASE("ZeRO-3's collectives per layer and per weight matrix; DeepSpeed's lis
     return e.training->exposed_dp_s;
   };
   using solvers::Collective;
-  CHECK(exposed("") == doctest::Approx(2.0 * split(Collective::kAllGather, 2.0 * P, 32.0) +
+  CHECK(exposed("") == mlsim::test::approx(2.0 * split(Collective::kAllGather, 2.0 * P, 32.0) +
                                        split(Collective::kReduceScatter, 4.0 * P, 32.0)).epsilon(1e-9));
   const double per_matrix = 3.0 * split(Collective::kAllGather, 2.0 * P, 128.0) + split(Collective::kReduceScatter, 4.0 * P, 128.0);
-  CHECK(exposed(", zero_collectives: per_matrix") == doctest::Approx(per_matrix).epsilon(1e-9));
+  CHECK(exposed(", zero_collectives: per_matrix") == mlsim::test::approx(per_matrix).epsilon(1e-9));
   // More, smaller collectives pay the latency more often.
   CHECK(exposed(", zero_collectives: per_matrix") > exposed(", zero_collectives: per_stage"));
   // The list form: each of the 3 x 128 gathers and 128 reduce-scatters adds 8 copy kernels (one per
   // rank, 2.5 us apart on an A100: its device_gap) that move the buffer once (read and write).
   const double bw = s->system.accelerator.memory_bandwidth.si() * s->system.accelerator.efficiency.memory;
   const double copies = 4.0 * 128.0 * 8.0 * 2.5e-6 + (3.0 * 2.0 * (2.0 * P) + 2.0 * (4.0 * P)) / bw;
-  CHECK(exposed(", zero_collectives: per_matrix, zero_list_collectives: true") == doctest::Approx(per_matrix + copies).epsilon(1e-9));
+  CHECK(exposed(", zero_collectives: per_matrix, zero_list_collectives: true") == mlsim::test::approx(per_matrix + copies).epsilon(1e-9));
 }
 
 TEST_CASE("ZeRO-2/3 reducing in every micro-batch (DeepSpeed) exposes one reduce-scatter per micro-batch") {
@@ -199,8 +242,8 @@ TEST_CASE("ZeRO-2/3 reducing in every micro-batch (DeepSpeed) exposes one reduce
   REQUIRE(once.training.has_value());
   REQUIRE(every.training.has_value());
   REQUIRE(every.training->micro_batches == 4);
-  CHECK(once.training->exposed_dp_s == doctest::Approx(rs + ag).epsilon(1e-9));
-  CHECK(every.training->exposed_dp_s == doctest::Approx(4.0 * rs + ag).epsilon(1e-9));
+  CHECK(once.training->exposed_dp_s == mlsim::test::approx(rs + ag).epsilon(1e-9));
+  CHECK(every.training->exposed_dp_s == mlsim::test::approx(4.0 * rs + ag).epsilon(1e-9));
 }
 
 TEST_CASE("overlap defaults come from the software entry; the scenario's training.overlap wins") {
@@ -246,11 +289,11 @@ TEST_CASE("tensor and sequence parallelism divide a layer's activations as Korth
   const double sbh = s * h;
   const double no_sp = workload::layer_activation_bytes_tp(m, s, Precision::kFp16, spec::Recompute::kNone, false, false, t, false);
   const double with_sp = workload::layer_activation_bytes_tp(m, s, Precision::kFp16, spec::Recompute::kNone, false, false, t, true);
-  CHECK(no_sp == doctest::Approx(sbh * (10.0 + 24.0 / t + 5.0 * a * s / (h * t))).epsilon(1e-12));
-  CHECK(with_sp == doctest::Approx(sbh * (34.0 / t + 5.0 * a * s / (h * t))).epsilon(1e-12));
+  CHECK(no_sp == mlsim::test::approx(sbh * (10.0 + 24.0 / t + 5.0 * a * s / (h * t))).epsilon(1e-12));
+  CHECK(with_sp == mlsim::test::approx(sbh * (34.0 / t + 5.0 * a * s / (h * t))).epsilon(1e-12));
   // Full recompute keeps the layer input, 2sbh, split along the sequence with SP.
   CHECK(workload::layer_activation_bytes_tp(m, s, Precision::kFp16, spec::Recompute::kFull, false, false, t, true) ==
-        doctest::Approx(2.0 * sbh / t).epsilon(1e-12));
+        mlsim::test::approx(2.0 * sbh / t).epsilon(1e-12));
 }
 
 TEST_CASE("layouts that cannot run come back as data with the reason") {
@@ -278,7 +321,7 @@ TEST_CASE("more micro-batches shrink the bubble; interleaving shrinks it further
   REQUIRE(inter.training.has_value());
   REQUIRE(inter.feasible);
   // Interleaving v = 2 halves the fill: (p - 1) t / v.
-  CHECK(inter.training->bubble_s == doctest::Approx(m8.training->bubble_s / 2.0).epsilon(0.05));
+  CHECK(inter.training->bubble_s == mlsim::test::approx(m8.training->bubble_s / 2.0).epsilon(0.05));
 }
 
 TEST_CASE("full recompute: micro-batches in flight keep their layer inputs, one layer is recomputed at a time") {
@@ -292,7 +335,7 @@ TEST_CASE("full recompute: micro-batches in flight keep their layer inputs, one 
   REQUIRE(s.has_value());
   const double working =
       workload::layer_activation_bytes_tp(s->model, 2048, Precision::kFp16, spec::Recompute::kNone, true, false, 1.0, false);
-  CHECK(e.memory.activations_bytes == doctest::Approx(working + 8.0 * 4.0 * 16'777'216.0).epsilon(1e-12));
+  CHECK(e.memory.activations_bytes == mlsim::test::approx(working + 8.0 * 4.0 * 16'777'216.0).epsilon(1e-12));
 }
 
 }  // namespace mlsim
@@ -315,10 +358,10 @@ TEST_CASE("tensor parallel: four all-reduces per layer and micro-batch, six with
   const auto full = run(scenario_yaml(layout));
   REQUIRE(full.training.has_value());
   CHECK(full.training->micro_batches == 64);
-  CHECK(full.training->exposed_tp_s == doctest::Approx(64.0 * 32.0 * 6.0 * one).epsilon(1e-9));
+  CHECK(full.training->exposed_tp_s == mlsim::test::approx(64.0 * 32.0 * 6.0 * one).epsilon(1e-9));
   const auto none = run(replaced(scenario_yaml(layout), "recompute: full", "recompute: none"));
   REQUIRE(none.training.has_value());
-  CHECK(none.training->exposed_tp_s == doctest::Approx(64.0 * 32.0 * 4.0 * one).epsilon(1e-9));
+  CHECK(none.training->exposed_tp_s == mlsim::test::approx(64.0 * 32.0 * 4.0 * one).epsilon(1e-9));
 }
 
 TEST_CASE("sequence parallelism defaults come from the software entry") {
@@ -375,7 +418,7 @@ TEST_CASE("zero-bubble and DualPipe schedules run on the task graph and beat 1F1
   CHECK(dual.training->step_time_s < f1b.training->step_time_s);
   // 1F1B's bubble here is (p - 1) / (m + p - 1) = 7 / 23 of the pipeline.
   const auto& t = *f1b.training;
-  CHECK(t.bubble_s / (t.step_time_s - t.optimizer_s - t.exposed_pp_s) == doctest::Approx(7.0 / 23.0).epsilon(0.02));
+  CHECK(t.bubble_s / (t.step_time_s - t.optimizer_s - t.exposed_pp_s) == mlsim::test::approx(7.0 / 23.0).epsilon(0.02));
 }
 
 }  // namespace mlsim
@@ -424,12 +467,12 @@ TEST_CASE("the MLP activation runs on the column-parallel output: split by TP wi
   const auto tp2 = run(scenario_yaml("{tp: 2, pp: 1, dp: 4, sequence_parallel: false}"));
   const auto tp2_sp = run(scenario_yaml("{tp: 2, pp: 1, dp: 4, sequence_parallel: true}"));
   const double full = 2.0 * 2048.0 * 16384.0 * 2.0;
-  CHECK(row(one, "mlp_act", "forward").bytes == doctest::Approx(full).epsilon(1e-12));
-  CHECK(row(tp2, "mlp_act", "forward").bytes == doctest::Approx(full / 2.0).epsilon(1e-12));
-  CHECK(row(tp2_sp, "mlp_act", "forward").bytes == doctest::Approx(full / 2.0).epsilon(1e-12));
+  CHECK(row(one, "mlp_act", "forward").bytes == mlsim::test::approx(full).epsilon(1e-12));
+  CHECK(row(tp2, "mlp_act", "forward").bytes == mlsim::test::approx(full / 2.0).epsilon(1e-12));
+  CHECK(row(tp2_sp, "mlp_act", "forward").bytes == mlsim::test::approx(full / 2.0).epsilon(1e-12));
   // The norms on the hidden states stay replicated without SP (2048 x 4096 x 2 B read + written).
-  CHECK(row(tp2, "attn_norm", "forward").bytes == doctest::Approx(2.0 * 2048.0 * 4096.0 * 2.0).epsilon(1e-12));
-  CHECK(row(tp2_sp, "attn_norm", "forward").bytes == doctest::Approx(2048.0 * 4096.0 * 2.0).epsilon(1e-12));
+  CHECK(row(tp2, "attn_norm", "forward").bytes == mlsim::test::approx(2.0 * 2048.0 * 4096.0 * 2.0).epsilon(1e-12));
+  CHECK(row(tp2_sp, "attn_norm", "forward").bytes == mlsim::test::approx(2048.0 * 4096.0 * 2.0).epsilon(1e-12));
 }
 
 TEST_CASE("gradient accumulation: a separate add per micro-batch unless fused into the weight-gradient GEMM") {
@@ -447,12 +490,12 @@ TEST_CASE("gradient accumulation: a separate add per micro-batch unless fused in
   };
   // 64 sequences over dp 8 at micro-batch 1: 8 micro-batches per step.
   const auto buf = with("buffer", "{tp: 1, pp: 1, dp: 8}");
-  CHECK(row(buf, "grad_accumulate", "backward").bytes == doctest::Approx(layer * 10.0).epsilon(1e-12));
-  CHECK(row(buf, "grad_accumulate", "backward").count == doctest::Approx(32.0 * 8.0).epsilon(1e-12));
+  CHECK(row(buf, "grad_accumulate", "backward").bytes == mlsim::test::approx(layer * 10.0).epsilon(1e-12));
+  CHECK(row(buf, "grad_accumulate", "backward").count == mlsim::test::approx(32.0 * 8.0).epsilon(1e-12));
   // PyTorch's AccumulateGrad assigns the first micro-batch's gradient: 7 adds in 8 micro-batches.
   const auto autograd = with("autograd", "{tp: 2, pp: 1, dp: 4}");
   CHECK(row(autograd, "grad_accumulate", "backward").bytes ==
-        doctest::Approx(layer * 10.0 * (15.0 / 16.0) / 2.0).epsilon(1e-12));   // 16 micro-batches on dp 4
+        mlsim::test::approx(layer * 10.0 * (15.0 / 16.0) / 2.0).epsilon(1e-12));   // 16 micro-batches on dp 4
   const auto fused = with("fused", "{tp: 1, pp: 1, dp: 8}");
   for (const auto& r : fused.operators) CHECK(r.name != "grad_accumulate");
   CHECK(fused.training->step_time_s < buf.training->step_time_s);
@@ -478,8 +521,8 @@ TEST_CASE("batch-size ramp-up: each batch of the ramp takes an equal share of it
   const double g = 64.0, step_g = e.training->step_time_s;
   const double ramp = 320.0 / 16.0 * step_at(16) + 320.0 / 32.0 * step_at(32) + 320.0 / 48.0 * step_at(48);
   const double expected = ramp + (64000.0 - 960.0) / g * step_g;
-  CHECK(*e.training->time_to_train_s == doctest::Approx(expected).epsilon(1e-9));
-  CHECK(e.training->rampup_s == doctest::Approx(ramp - 960.0 / g * step_g).epsilon(1e-9));
+  CHECK(*e.training->time_to_train_s == mlsim::test::approx(expected).epsilon(1e-9));
+  CHECK(e.training->rampup_s == mlsim::test::approx(ramp - 960.0 / g * step_g).epsilon(1e-9));
   CHECK(e.training->rampup_s > 0.0);   // smaller batches amortize the optimizer step over fewer sequences
 
   // 31 batches (8 to 248 by 8 toward 256): 17 are evaluated, the others interpolated; without a
@@ -488,7 +531,7 @@ TEST_CASE("batch-size ramp-up: each batch of the ramp takes an equal share of it
   const auto w = run(replaced(wide, "recompute: full,", "recompute: full, tokens: 131072000, batch_rampup: {start: 8, increment: 8, samples: 3100},"));
   double sum = 0.0;
   for (long long b = 8; b < 256; b += 8) sum += 100.0 / static_cast<double>(b) * run(replaced(wide, "global_batch: 256", "global_batch: " + std::to_string(b))).training->step_time_s;
-  CHECK(w.training->rampup_s == doctest::Approx(sum - 3100.0 / 256.0 * w.training->step_time_s).epsilon(1e-3));
+  CHECK(w.training->rampup_s == mlsim::test::approx(sum - 3100.0 / 256.0 * w.training->step_time_s).epsilon(1e-3));
 }
 
 TEST_CASE("batch-size ramp-up: a ramp that does not reach the batch in whole increments is an error; one off the micro-batch grid is infeasible") {
