@@ -536,6 +536,13 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     c.software = "pytorch_fsdp";
     notes.push_back("software: pytorch_fsdp (the entry's sharding is PyTorch FSDP)");
   }
+  if (has(lower(text_of(at(e, "software"))), "llm.c")) {
+    // llm.c's GPT-2 runs are built with USE_CUDNN=1 (discussion #481): cuDNN's fused attention, not
+    // FlashAttention-2, whose per-pass speeds on these GPUs are not published.
+    if (c.software.empty()) c.software = "pytorch_eager";   // the default training stack, named so the key below applies
+    m.overrides.push_back({"software.attention_speeds", "uniform"});
+    notes.push_back("software: llm.c's cuDNN fused attention, every pass at the accelerator's attention rate (no per-pass speeds published)");
+  }
   c.accelerator = acc->id;
   c.gpus = *gpus;
   c.node = acc->node;

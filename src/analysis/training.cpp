@@ -254,6 +254,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     po.phase = workload::Phase::kForward;
     po.activations = po.weights = po.kv_cache = t.precision;
     po.flash_attention = flash;
+    po.flash_attention_2_speeds = s.software.flash_attention_2_speeds;
     po.include_embedding_and_head = false;
     po.low_bit_gemms_only = true;
     workload::append_transformer_pass(stage_model, {mb, seq_rank, cp_context}, po, ops_);

@@ -120,7 +120,7 @@ std::optional<OpTime> time_operator(const workload::Operator& op, const Rates& r
   double rate = 0.0;
   switch (op.op_class) {
     case workload::OpClass::kGemm: rate = r.gemm[i] * gemm_size_factor(r, op.flops); break;
-    case workload::OpClass::kAttention: rate = r.attention[i]; break;
+    case workload::OpClass::kAttention: rate = r.attention[i] * op.rate_scale; break;
     case workload::OpClass::kElementwise:
     case workload::OpClass::kEmbedding:
     case workload::OpClass::kOptimizer: rate = r.vector[i]; break;

@@ -237,6 +237,9 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   s.graph_launch = r.quantity<Seconds>("graph_launch", "30 us", Need::kRequired, true).value_or(Seconds(0.0));
   s.workspace = r.quantity<Bytes>("workspace", "1 GiB", Need::kRequired, true).value_or(Bytes(0.0));
   s.flash_attention = r.boolean("flash_attention").value_or(true);
+  if (const auto as = r.choice("attention_speeds", {"flash_attention_2", "uniform"})) {
+    s.flash_attention_2_speeds = *as == "flash_attention_2";
+  }
   s.host_runs_ahead = r.boolean("host_runs_ahead").value_or(true);
   s.launch_blocking = r.boolean("launch_blocking").value_or(false);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);

@@ -112,6 +112,11 @@ struct SoftwareSpec {
   Seconds graph_launch{0.0};
   Bytes workspace{0.0};
   bool flash_attention = true;
+  // Training's fused attention: true, each pass at FlashAttention-2's measured speed for it (causal,
+  // forward or backward, sequence length, head dimension; workload/flash_attention_speed.hpp);
+  // false (`attention_speeds: uniform`), every pass at the accelerator's efficiency.attention, for
+  // kernels whose per-pass speeds are not published (cuDNN's fused attention).
+  bool flash_attention_2_speeds = true;
   bool host_runs_ahead = true;   // false: each kernel costs max(device, host time) (solvers::LaunchModel)
   bool launch_blocking = false;  // CUDA_LAUNCH_BLOCKING=1: each kernel costs device + host time
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)

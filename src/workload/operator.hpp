@@ -37,6 +37,11 @@ struct Operator {
   // compute format inside the GEMM's main loop (Marlin, Frantar et al. 2024; AWQ, Lin et al. 2024).
   // The roofline adds them to the compute side; 0 when the weights are at the compute precision.
   double dequant_ops = 0.0;
+  // Fused attention in training: the kernel's speed relative to the accelerator's reference
+  // attention rate (efficiency.attention), in this pass and, for the backward pass built from this
+  // forward operator (append_backward), in that one (workload/flash_attention_speed.hpp).
+  double rate_scale = 1.0;
+  double backward_rate_scale = 1.0;
 };
 
 // Operations per weight element of one dequantization (a conversion and one scale multiply;

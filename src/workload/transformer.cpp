@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "workload/flash_attention_speed.hpp"
 #include "workload/params.hpp"
 
 namespace mlsim::workload {
@@ -129,6 +130,13 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
       const double flops = 2.0 * pairs_causal * ad.q_heads * (ad.qk_dim + ad.v_dim);
       out.push_back({"attention", o.phase, OpClass::kAttention, L * o.count, flops, qo + kv_read + kv_write,
                      o.write_kv_cache ? 2.0 : 1.0, b.stream, Operator::Split::kTensor});
+      if (training && o.flash_attention_2_speeds) {
+        // Training's causal self-attention over kv_len keys runs below the kernel's best case
+        // (long non-causal forward), and its backward further below (FlashAttention-3 paper's
+        // FlashAttention-2 measurements). Serving keeps its engines' own kernels at the entry's rate.
+        out.back().rate_scale = flash_attention_relative_speed(AttentionPass::kForward, true, kv_len, ad.qk_dim);
+        out.back().backward_rate_scale = flash_attention_relative_speed(AttentionPass::kBackward, true, kv_len, ad.qk_dim);
+      }
     } else {
       // Materialized attention: QK^T over the full square, softmax, then PV; the score matrix goes
       // through HBM four times (write scores, read and write probabilities, read for PV).
@@ -212,6 +220,7 @@ void append_backward(OperatorList& ops, std::size_t first, std::size_t last) {
         op.kernels *= 2.0;
         break;
       case OpClass::kAttention:
+        op.rate_scale = op.backward_rate_scale;
         op.flops *= 2.5;
         op.bytes *= 2.0;
         op.kernels = 2.0;

@@ -20,6 +20,9 @@ struct PassOptions {
   Precision weights = Precision::kBf16;        // storage precision of the layers' matrices
   Precision kv_cache = Precision::kBf16;
   bool flash_attention = true;
+  // Training passes price fused attention at FlashAttention-2's measured speed for the pass, the
+  // causal mask, the length and the head (flash_attention_speed.hpp); false: at the reference rate.
+  bool flash_attention_2_speeds = true;
   bool write_kv_cache = false;                  // inference: new K/V are stored in the cache
   bool lm_head_all_tokens = true;               // training: logits of every token; serving: the last one
   bool include_embedding_and_head = true;

@@ -68,6 +68,32 @@ TEST_CASE("analyze of a training scenario matches its golden JSON") {
   compare_json(json::parse(read_file(source_path("tests/golden/gpt2_training_a100.json"))), json::parse(r.out), "$");
 }
 
+TEST_CASE("software.attention_speeds: uniform prices every attention pass at the accelerator's rate") {
+  // GPT-2 small on one A100, seq 1024, head 64, causal: FlashAttention-2's pass speeds make the
+  // forward 1 / (306 x 260/350 / 370) = 1.628x and the backward 1 / (238 x 260/350 / 370) = 2.093x
+  // slower than the uniform rate; the golden holds the former, `uniform` gives the latter back.
+  const auto fa2 = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json"});
+  const auto uni = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json", "--set",
+                            "software.attention_speeds=uniform"});
+  REQUIRE(fa2.code == 0);
+  REQUIRE(uni.code == 0);
+  const auto attention = [](const json& j, const char* phase) {
+    for (const auto& op : j["operators"]) {
+      if (op["name"] == "attention" && op["phase"] == phase) return op["time_s"].get<double>();
+    }
+    return 0.0;
+  };
+  const json a = json::parse(fa2.out), u = json::parse(uni.out);
+  const double causal = 260.0 / 350.0;
+  CHECK(attention(a, "forward") == mlsim::test::approx(attention(u, "forward") * 370.0 / (306.0 * causal)).epsilon(1e-6));
+  CHECK(attention(a, "backward") == mlsim::test::approx(attention(u, "backward") * 370.0 / (238.0 * causal)).epsilon(1e-6));
+  CHECK(u["training"]["step_time_s"].get<double>() < a["training"]["step_time_s"].get<double>());
+
+  const auto bad = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "--set", "software.attention_speeds=fast"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("expected flash_attention_2 | uniform") != std::string::npos);
+}
+
 TEST_CASE("the JSON carries every key of the analyze contract") {
   const auto r = run_cli({"analyze", source_path("scenarios/quickstart.yaml"), "-f", "json"});
   const json j = json::parse(r.out);
