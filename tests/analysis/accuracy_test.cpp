@@ -987,6 +987,8 @@ TEST_CASE("mlsim accuracy on the project's validation folder: exit 0, every publ
     // the tensor-parallel all-reduces carried the bf16 residual stream under fp8 GEMMs, 21.8% before
     // TensorRT-LLM 0.15's host work per sequence), guarded the same way: inference at its target.
     if (c["name"] == "A_training") CHECK(c["median_abs_error"].get<double>() < 0.105);
+    // Training mean 12.6% (14.0% before attention took FlashAttention-2's per-pass speeds).
+    if (c["name"] == "A_training") CHECK(c["mean_abs_error"].get<double>() < 0.13);
     if (c["name"] == "B_inference") CHECK(c["median_abs_error"].get<double>() <= 0.12);
   }
 }
