@@ -11,10 +11,10 @@ namespace {
 
 // FlashAttention-2 on one H100 SXM5, BF16, batch x sequence = 16k tokens, hidden 2048, in TFLOP/s
 // at sequence lengths 512, 1k, 2k, 4k, 8k, 16k: Shah et al., FlashAttention-3 (arXiv:2407.08608,
-// 2024), Figure 5 (forward) and Figure 6 (backward), the FlashAttention-2 bars. Only the ratios
-// between them are used: the same kernel's work partitioning runs on every sm80+ GPU, and
-// FlashAttention-2's own A100 figures (Dao 2023, Figures 4-6) show the same shape (rising with the
-// sequence, causal below non-causal, backward below forward).
+// 2024), Figure 5 (forward) and Figure 6 (backward), the FlashAttention-2 bars (the values printed
+// on the bars). Only the ratios between them are used, on every GPU: an assumption, that the same
+// kernel's work partitioning loses the same shares on other sm80+ GPUs (FlashAttention-2's own
+// A100 figures, Dao 2023 Figures 4-6, were not transcribed to check it).
 using Row = std::array<double, 6>;
 constexpr Row kForwardNonCausal64 = {282, 306, 318, 321, 322, 324};
 constexpr Row kForwardNonCausal128 = {309, 350, 362, 368, 370, 370};
