@@ -431,12 +431,43 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       // (Korthikanti et al. 2022). Full recomputation repeats the two forward ones.
       const system::GroupPath tp_path = cluster.place(par.tp, par.stride_of("tp"));
       const double buffer = tokens * static_cast<double>(m.hidden) * a;
-      const double one = launched(sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s +
-                                           solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s
-                                     : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s,
-                                  sp ? 2.0 : 1.0);
+      const double rs_s = sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s : 0.0;
+      const double ag_s = sp ? solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s : 0.0;
+      const double ar_s = sp ? 0.0 : solvers::collective(solvers::Collective::kAllReduce, buffer, tp_path).time_s;
+      const double one = launched(sp ? rs_s + ag_s : ar_s, sp ? 2.0 : 1.0);
       tp_fwd_per_layer = 2.0 * one;
       tp_bwd_per_layer = (2.0 + 2.0 * refwd) * one;
+      if (t.overlap_tp_backward && !t.overlap_tp_comm) {
+        // Megatron-LM's asynchronous TP all-reduce (LinearWithGradAccumulationAndAsyncCommunication,
+        // also Transformer Engine's Linear): a column-parallel linear's backward launches the
+        // all-reduce of its input gradient, then runs its weight-gradient GEMM beside it. The two
+        // such collectives of a layer are those of its first attention and first MLP projections
+        // (the f operators); the recomputed forward's two stay exposed. Under sequence parallelism
+        // the linear keeps only its sequence shard of the input, so its backward gathers the input
+        // again, beside the input-gradient GEMM, and reduce-scatters the input gradient beside the
+        // weight-gradient one; the all-gathers of the row-parallel outputs' gradients (the
+        // conjugates of the forward reduce-scatters) stay exposed. Each GEMM half is half the
+        // linear's backward.
+        double attention_half = 0.0, mlp_half = 0.0;
+        for (std::size_t i = 0; i < layers_end; ++i) {
+          if (ops_[i].phase != workload::Phase::kBackward) continue;
+          const std::string_view n = ops_[i].name;
+          const bool attention_in = n == "qkv_proj" || n == "q_proj";
+          if (!attention_in && n != "mlp_up") continue;
+          if (const auto ti = solvers::time_operator(ops_[i], rates)) {
+            (attention_in ? attention_half : mlp_half) += 0.5 * ti->time_s() * ops_[i].count;
+          }
+        }
+        // A block without such a linear (a routed-expert MLP, whose token dispatch does its own
+        // gathering) keeps its collectives exposed.
+        const double per_layer = 1.0 / std::max(1.0, std::round(layers_per_stage));
+        const auto block = [&](double half_s) {
+          if (half_s <= 0.0) return one;
+          if (!sp) return launched(overlapped(ar_s, half_s), 1.0);
+          return launched(ag_s, 1.0) + launched(overlapped(ag_s, half_s) + overlapped(rs_s, half_s), 2.0);
+        };
+        tp_bwd_per_layer = 2.0 * refwd * one + block(attention_half * per_layer) + block(mlp_half * per_layer);
+      }
       if (t.overlap_tp_comm) {
         // Hidden under the GEMMs they are split with (Megatron's userbuffers overlap).
         tp_fwd_per_layer *= overlap_share;

@@ -273,6 +273,7 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
     s.overlap_pp_p2p = o.boolean("pp_p2p");
     s.overlap_ep_a2a = o.boolean("ep_a2a");
     s.overlap_cp_ring = o.boolean("cp_ring");
+    s.overlap_tp_backward = o.boolean("tp_backward");
     o.finish();
   }
   r.finish();

@@ -134,6 +134,9 @@ struct SoftwareSpec {
   bool reserve_full_sequence = false;
   // Training overlaps the framework performs by default (training.overlap overrides each).
   std::optional<bool> overlap_dp_grad, overlap_tp_comm, overlap_pp_p2p, overlap_ep_a2a, overlap_cp_ring;
+  // Each column-parallel linear's input-gradient all-reduce (reduce-scatter under SP) runs beside
+  // its weight-gradient GEMM (Megatron-LM's asynchronous TP all-reduce).
+  std::optional<bool> overlap_tp_backward;
   // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default
   // (Korthikanti et al. 2022); unset: on whenever tp > 1.
   std::optional<bool> sequence_parallel;

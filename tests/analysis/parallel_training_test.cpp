@@ -4,6 +4,7 @@
 
 #include "../approx.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "../support.hpp"
@@ -260,9 +261,14 @@ TEST_CASE("overlap defaults come from the software entry; the scenario's trainin
   CHECK_FALSE(s->training->overlap_dp_grad);
   CHECK_FALSE(s->training->overlap_tp_comm);
   CHECK_FALSE(s->training->overlap_pp_p2p);   // blocking sends, torch.cuda.synchronize() after each
+  CHECK_FALSE(s->training->overlap_tp_backward);   // the 2021 code's TP all-reduces were synchronous
   s = test::scenario_from_text(replaced(base, "software: megatron_2021", "software: pytorch_eager"), d);
   REQUIRE(s.has_value());
   CHECK(s->training->overlap_dp_grad);
+  // Megatron-Core runs each input-gradient all-reduce beside the weight-gradient GEMM.
+  s = test::scenario_from_text(replaced(base, "software: megatron_2021", "software: megatron"), d);
+  REQUIRE(s.has_value());
+  CHECK(s->training->overlap_tp_backward);
   s = test::scenario_from_text(overlapped, d);
   INFO(d.format());
   REQUIRE(s.has_value());
@@ -362,6 +368,51 @@ TEST_CASE("tensor parallel: four all-reduces per layer and micro-batch, six with
   const auto none = run(replaced(scenario_yaml(layout), "recompute: full", "recompute: none"));
   REQUIRE(none.training.has_value());
   CHECK(none.training->exposed_tp_s == mlsim::test::approx(64.0 * 32.0 * 4.0 * one).epsilon(1e-9));
+}
+
+TEST_CASE("asynchronous TP backward: each input-gradient collective runs beside its weight-gradient GEMM") {
+  // tp = 8 as above, no recomputation, with Megatron-LM's asynchronous all-reduce: forward keeps
+  // its two all-reduces exposed; in backward the all-reduce of the QKV input gradient runs beside
+  // the QKV weight-gradient GEMM (half of that linear's backward, W), the MLP-up one beside MLP-up's,
+  // so each shows max(C - W, C sigma / (1 + sigma)) with the A100's sigma = 0.189.
+  const double sigma = 0.189;
+  const auto shown = [sigma](double c, double w) { return std::max(c - w, c * sigma / (1.0 + sigma)); };
+  const auto half_backward = [](const analysis::Estimate& e, const std::string& name) {
+    for (const auto& row : e.operators) {
+      if (row.name == name && row.phase == "backward") return 0.5 * row.time_s;
+    }
+    FAIL("no backward row for " << name);
+    return 0.0;
+  };
+  Diagnostics d;
+  const auto s = test::scenario_from_text(scenario_yaml("{tp: 8, dp: 1}"), d);
+  REQUIRE(s.has_value());
+  const auto cluster = system::Cluster::build(s->system);
+  const double buffer = 2048.0 * 4096.0 * 2.0;
+  const double ar = solvers::collective(solvers::Collective::kAllReduce, buffer, cluster.place(8, 1)).time_s;
+  const double rs = solvers::collective(solvers::Collective::kReduceScatter, buffer, cluster.place(8, 1)).time_s;
+  const double ag = solvers::collective(solvers::Collective::kAllGather, buffer, cluster.place(8, 1)).time_s;
+  const auto yaml = [](const std::string& layout, bool async) {
+    return replaced(scenario_yaml(layout, async ? ", overlap: {tp_backward: true}" : ""), "recompute: full", "recompute: none");
+  };
+
+  const auto plain = run(yaml("{tp: 8, dp: 1, sequence_parallel: false}", false));
+  const auto async = run(yaml("{tp: 8, dp: 1, sequence_parallel: false}", true));
+  REQUIRE(async.training.has_value());
+  const double wq = half_backward(async, "qkv_proj"), wm = half_backward(async, "mlp_up");
+  REQUIRE(wq > 0.0);
+  CHECK(async.training->exposed_tp_s == mlsim::test::approx(64.0 * 32.0 * (2.0 * ar + shown(ar, wq) + shown(ar, wm))).epsilon(1e-9));
+  CHECK(async.training->exposed_tp_s < plain.training->exposed_tp_s);
+
+  // Sequence parallelism: the linear keeps only its shard of the input, so its backward gathers
+  // it again beside the input-gradient GEMM (the other half) and reduce-scatters the input
+  // gradient beside the weight-gradient one; the all-gathers conjugate to the forward's
+  // reduce-scatters after the row-parallel linears stay exposed.
+  const auto sp = run(yaml("{tp: 8, dp: 1, sequence_parallel: true}", true));
+  REQUIRE(sp.training.has_value());
+  const double sq = half_backward(sp, "qkv_proj"), sm = half_backward(sp, "mlp_up");
+  const double block_q = ag + shown(ag, sq) + shown(rs, sq), block_m = ag + shown(ag, sm) + shown(rs, sm);
+  CHECK(sp.training->exposed_tp_s == mlsim::test::approx(64.0 * 32.0 * (2.0 * (rs + ag) + block_q + block_m)).epsilon(1e-9));
 }
 
 TEST_CASE("sequence parallelism defaults come from the software entry") {
