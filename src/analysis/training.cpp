@@ -516,6 +516,14 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       const system::GroupPath pp_path = cluster.place(2, par.stride_of("pp"));
       const double message = tokens * static_cast<double>(m.hidden) * a / tp;
       p2p_s = solvers::collective(solvers::Collective::kSendRecv, message, pp_path).time_s;
+      if (par.tp > 1 && !sp) {
+        // Without sequence parallelism every TP rank needs the whole tensor: the receiver
+        // all-gathers the 1/tp pieces over its TP group (Narayanan et al. 2021, section 4.1;
+        // Megatron-LM p2p_communication.py, gather_split_1d_tensor after each receive). Under
+        // sequence parallelism each rank keeps its sequence shard and nothing is gathered.
+        const system::GroupPath tp_path = cluster.place(par.tp, par.stride_of("tp"));
+        p2p_s += launched(solvers::collective(solvers::Collective::kAllGather, message * tp, tp_path).time_s, 1.0);
+      }
     }
     // Gradients are reduced over the data-parallel ranks and, since context-parallel ranks share
     // the weights, over CP too; expert weights only over the ranks that hold the same experts

@@ -415,6 +415,29 @@ TEST_CASE("asynchronous TP backward: each input-gradient collective runs beside 
   CHECK(sp.training->exposed_tp_s == mlsim::test::approx(64.0 * 32.0 * (2.0 * (rs + ag) + block_q + block_m)).epsilon(1e-9));
 }
 
+TEST_CASE("pipeline sends: scattered over the TP ranks, gathered again on arrival unless sequence parallel") {
+  // tp 2 x pp 4 on one DGX A100, overlapped sends: the fill and drain expose 2 (p - 1) = 6 transfers.
+  // Each moves 2048 x 4096 x 2 B / tp between stages (Megatron's scatter/gather optimization);
+  // without sequence parallelism the receiver all-gathers the whole 16.8 MB over its TP pair
+  // (Narayanan et al. 2021, section 4.1); with it each rank keeps its sequence shard.
+  const std::string layout = "{tp: 2, pp: 4, dp: 1, sequence_parallel: false}";
+  Diagnostics d;
+  const auto s = test::scenario_from_text(scenario_yaml(layout), d);
+  REQUIRE(s.has_value());
+  const auto cluster = system::Cluster::build(s->system);
+  const double full = 2048.0 * 4096.0 * 2.0;
+  const double send = solvers::collective(solvers::Collective::kSendRecv, full / 2.0, cluster.place(2, 2)).time_s;
+  const double gather = solvers::collective(solvers::Collective::kAllGather, full, cluster.place(2, 1)).time_s;
+  REQUIRE(send > 0.0);
+  REQUIRE(gather > 0.0);
+  const auto plain = run(scenario_yaml(layout));
+  REQUIRE(plain.training.has_value());
+  CHECK(plain.training->exposed_pp_s == mlsim::test::approx(6.0 * (send + gather)).epsilon(1e-9));
+  const auto sp = run(scenario_yaml("{tp: 2, pp: 4, dp: 1, sequence_parallel: true}"));
+  REQUIRE(sp.training.has_value());
+  CHECK(sp.training->exposed_pp_s == mlsim::test::approx(6.0 * send).epsilon(1e-9));
+}
+
 TEST_CASE("sequence parallelism defaults come from the software entry") {
   const std::string inline_software = "software: {schema_version: 1, kind: software, host_per_kernel: 0 us, graph_launch: 0 us, workspace: 0 GiB}";
   Diagnostics d;
