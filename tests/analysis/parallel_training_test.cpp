@@ -38,6 +38,15 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   return text.replace(at, from.size(), to);
 }
 
+// The cluster graph of a scenario's system, to price a collective by hand.
+system::Cluster cluster_of(const std::string& yaml) {
+  Diagnostics d;
+  const auto s = test::scenario_from_text(yaml, d);
+  INFO(d.format());
+  REQUIRE(s.has_value());
+  return system::Cluster::build(s->system);
+}
+
 analysis::Estimate run(const std::string& yaml) {
   Diagnostics d;
   const auto s = test::scenario_from_text(yaml, d);
@@ -355,10 +364,7 @@ TEST_CASE("tensor parallel: four all-reduces per layer and micro-batch, six with
   // gradients before them in backward (Shoeybi et al. 2019, figure 3); full recomputation
   // repeats the forward pair.
   const std::string layout = "{tp: 8, dp: 1, sequence_parallel: false}";
-  Diagnostics d;
-  const auto s = test::scenario_from_text(scenario_yaml(layout), d);
-  REQUIRE(s.has_value());
-  const auto cluster = system::Cluster::build(s->system);
+  const auto cluster = cluster_of(scenario_yaml(layout));
   const double one = solvers::collective(solvers::Collective::kAllReduce, 2048.0 * 4096.0 * 2.0, cluster.place(8, 1)).time_s;
   REQUIRE(one > 0.0);
   const auto full = run(scenario_yaml(layout));
@@ -384,10 +390,7 @@ TEST_CASE("asynchronous TP backward: each input-gradient collective runs beside 
     FAIL("no backward row for " << name);
     return 0.0;
   };
-  Diagnostics d;
-  const auto s = test::scenario_from_text(scenario_yaml("{tp: 8, dp: 1}"), d);
-  REQUIRE(s.has_value());
-  const auto cluster = system::Cluster::build(s->system);
+  const auto cluster = cluster_of(scenario_yaml("{tp: 8, dp: 1}"));
   const double buffer = 2048.0 * 4096.0 * 2.0;
   const double ar = solvers::collective(solvers::Collective::kAllReduce, buffer, cluster.place(8, 1)).time_s;
   const double rs = solvers::collective(solvers::Collective::kReduceScatter, buffer, cluster.place(8, 1)).time_s;
@@ -421,10 +424,7 @@ TEST_CASE("pipeline sends: scattered over the TP ranks, gathered again on arriva
   // without sequence parallelism the receiver all-gathers the whole 16.8 MB over its TP pair
   // (Narayanan et al. 2021, section 4.1); with it each rank keeps its sequence shard.
   const std::string layout = "{tp: 2, pp: 4, dp: 1, sequence_parallel: false}";
-  Diagnostics d;
-  const auto s = test::scenario_from_text(scenario_yaml(layout), d);
-  REQUIRE(s.has_value());
-  const auto cluster = system::Cluster::build(s->system);
+  const auto cluster = cluster_of(scenario_yaml(layout));
   const double full = 2048.0 * 4096.0 * 2.0;
   const double send = solvers::collective(solvers::Collective::kSendRecv, full / 2.0, cluster.place(2, 2)).time_s;
   const double gather = solvers::collective(solvers::Collective::kAllGather, full, cluster.place(2, 1)).time_s;
