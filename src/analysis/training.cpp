@@ -423,13 +423,23 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       if (launch.launch_blocking) return time_s + launch.host_per_kernel_s * kernels;
       return launch.host_runs_ahead ? time_s : std::max(time_s, launch.host_per_kernel_s * kernels);
     };
+    // One layer's time in the operators of a phase whose names `match` (what a collective can hide
+    // under), averaged over the stage's layers.
+    const auto layer_time = [&](workload::Phase phase, auto&& match) {
+      double sum = 0.0;
+      for (std::size_t i = 0; i < layers_end; ++i) {
+        if (ops_[i].phase != phase || !match(std::string_view(ops_[i].name))) continue;
+        if (const auto ti = solvers::time_operator(ops_[i], rates)) sum += ti->time_s() * ops_[i].count;
+      }
+      return sum / std::max(1.0, std::round(layers_per_stage));
+    };
+    const system::GroupPath tp_path = par.tp > 1 ? cluster.place(par.tp, par.stride_of("tp")) : system::GroupPath{};
     if (par.tp > 1 && !cnn) {
       // Megatron-LM: per layer, two all-reduces in forward (the g operators after the row-parallel
       // attention output and MLP down projections) and two in backward (the f operators before the
       // column-parallel QKV and MLP up projections) (Shoeybi et al. 2019, figure 3); with sequence
       // parallelism each becomes a reduce-scatter plus an all-gather of the same buffer
       // (Korthikanti et al. 2022). Full recomputation repeats the two forward ones.
-      const system::GroupPath tp_path = cluster.place(par.tp, par.stride_of("tp"));
       const double buffer = tokens * static_cast<double>(m.hidden) * a;
       const double rs_s = sp ? solvers::collective(solvers::Collective::kReduceScatter, buffer, tp_path).time_s : 0.0;
       const double ag_s = sp ? solvers::collective(solvers::Collective::kAllGather, buffer, tp_path).time_s : 0.0;
@@ -448,25 +458,17 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
         // weight-gradient one; the all-gathers of the row-parallel outputs' gradients (the
         // conjugates of the forward reduce-scatters) stay exposed. Each GEMM half is half the
         // linear's backward.
-        double attention_half = 0.0, mlp_half = 0.0;
-        for (std::size_t i = 0; i < layers_end; ++i) {
-          if (ops_[i].phase != workload::Phase::kBackward) continue;
-          const std::string_view n = ops_[i].name;
-          const bool attention_in = n == "qkv_proj" || n == "q_proj";
-          if (!attention_in && n != "mlp_up") continue;
-          if (const auto ti = solvers::time_operator(ops_[i], rates)) {
-            (attention_in ? attention_half : mlp_half) += 0.5 * ti->time_s() * ops_[i].count;
-          }
-        }
+        const double attention_half =
+            0.5 * layer_time(workload::Phase::kBackward, [](std::string_view n) { return n == "qkv_proj" || n == "q_proj"; });
+        const double mlp_half = 0.5 * layer_time(workload::Phase::kBackward, [](std::string_view n) { return n == "mlp_up"; });
         // A block without such a linear (a routed-expert MLP, whose token dispatch does its own
         // gathering) keeps its collectives exposed.
-        const double per_layer = 1.0 / std::max(1.0, std::round(layers_per_stage));
         const auto block = [&](double half_s) {
           if (half_s <= 0.0) return one;
           if (!sp) return launched(overlapped(ar_s, half_s), 1.0);
           return launched(ag_s, 1.0) + launched(overlapped(ag_s, half_s) + overlapped(rs_s, half_s), 2.0);
         };
-        tp_bwd_per_layer = 2.0 * refwd * one + block(attention_half * per_layer) + block(mlp_half * per_layer);
+        tp_bwd_per_layer = 2.0 * refwd * one + block(attention_half) + block(mlp_half);
       }
       if (t.overlap_tp_comm) {
         // Hidden under the GEMMs they are split with (Megatron's userbuffers overlap).
@@ -482,13 +484,8 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       const workload::AttentionDims ad = workload::attention_dims(m);
       const double kv_chunk = tokens * ad.kv_heads * (ad.qk_dim + ad.v_dim) * a / tp;
       const double step = launched(solvers::collective(solvers::Collective::kSendRecv, kv_chunk, cp_path).time_s, 1.0);
-      double attention_fwd = 0.0;
-      for (std::size_t i = 0; i < layers_end; ++i) {
-        const std::string_view n = ops_[i].name;
-        if (ops_[i].phase != workload::Phase::kForward || (n != "attention" && n != "attention_scores")) continue;
-        if (const auto ti = solvers::time_operator(ops_[i], rates)) attention_fwd += ti->time_s() * ops_[i].count;
-      }
-      attention_fwd /= std::max(1.0, std::round(layers_per_stage));
+      const double attention_fwd =
+          layer_time(workload::Phase::kForward, [](std::string_view n) { return n == "attention" || n == "attention_scores"; });
       const double fwd = (cp - 1.0) * step, bwd = 2.0 * (cp - 1.0) * step;
       cp_fwd_per_layer = t.overlap_cp_ring ? overlapped(fwd, attention_fwd) : fwd;
       cp_bwd_per_layer = (t.overlap_cp_ring ? overlapped(bwd, 2.0 * attention_fwd) : bwd) + refwd * cp_fwd_per_layer;
@@ -521,7 +518,6 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
         // all-gathers the 1/tp pieces over its TP group (Narayanan et al. 2021, section 4.1;
         // Megatron-LM p2p_communication.py, gather_split_1d_tensor after each receive). Under
         // sequence parallelism each rank keeps its sequence shard and nothing is gathered.
-        const system::GroupPath tp_path = cluster.place(par.tp, par.stride_of("tp"));
         p2p_s += launched(solvers::collective(solvers::Collective::kAllGather, message * tp, tp_path).time_s, 1.0);
       }
     }
