@@ -105,6 +105,11 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
     if (!in.p2p_overlapped && sends) t += in.p2p_s;
     return t;
   };
+  // When a step's output reaches the next device after the step ends: a blocking send ends with
+  // the transfer (the sender waits on it: Megatron-LM 2021 p2p_communication.py waits on its
+  // batch_isend_irecv requests), so its data is there when it finishes; an asynchronous one is
+  // still in flight for the transfer's time.
+  const double in_flight_s = in.p2p_overlapped ? in.p2p_s : 0.0;
 
   // Queues per device.
   std::vector<std::vector<Queue>> queues(static_cast<std::size_t>(p));
@@ -148,7 +153,7 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
     const auto from = [&](int c, Kind k) -> double {
       const double f = finish[index(s.lane, s.micro, c, k)];
       if (f < 0.0) return -1.0;
-      return device_of(s.lane, c) == dev ? f : f + in.p2p_s;
+      return device_of(s.lane, c) == dev ? f : f + in_flight_s;
     };
     if (s.kind == kF) return s.chunk > 0 ? from(s.chunk - 1, kF) : 0.0;
     if (s.kind == kW) return from(s.chunk, kB);
@@ -220,7 +225,7 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
         const double f = finish[index(0, st.micro, c, k)];
         const int from_dev = device_of(0, c);
         const double arrive = (f >= 0.0 ? f : free_at[static_cast<std::size_t>(from_dev)] + duration(Step{0, st.micro, c, k})) +
-                              (from_dev == dev ? 0.0 : in.p2p_s);
+                              (from_dev == dev ? 0.0 : in_flight_s);
         bound = std::max(bound, arrive);
       };
       if (st.kind == kF) {

@@ -288,10 +288,10 @@ TEST_CASE("accuracy of the operations points: checkpoint, restarts, GPU-hours, e
   CHECK(by_id["D-OPT175B-RESTARTS"]->predicted.value() == mlsim::test::approx(124.0 * 1440.0 / (2654208.0 / 419.0)).epsilon(0.002));
   // LLaMA-65B GPU-hours within 25 %.
   CHECK(std::fabs(err("D-LLAMA1-65B-GPU-HOURS")) < 0.25);
-  // Measured today and kept honest (docs/accuracy.md): BLOOM's energy is under-predicted by 23.5%
-  // (the run took 118 days for ~90 days of modelled work) and Kokolis et al.'s research-cluster job
+  // Measured today and kept honest (docs/accuracy.md): BLOOM's energy is under-predicted by 24.5%
+  // (the run took 118 days for ~89 days of modelled work) and Kokolis et al.'s research-cluster job
   // MTTF is 6x shorter than Llama 3's hardware rates give.
-  CHECK(err("D-BLOOM-176B-ENERGY-CO2") == mlsim::test::approx(-0.235).epsilon(0.02));
+  CHECK(err("D-BLOOM-176B-ENERGY-CO2") == mlsim::test::approx(-0.245).epsilon(0.02));
   CHECK(err("D-KOKOLIS-MTTF-1024GPU") == mlsim::test::approx(5.26).epsilon(0.01));
 }
 

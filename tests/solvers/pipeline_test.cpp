@@ -48,14 +48,34 @@ TEST_CASE("interleaved 1F1B: the fill and drain shrink by the number of virtual 
 }
 
 TEST_CASE("blocking sends: each step that sends keeps its device busy for the transfer") {
-  // p = 2, m = 1, F = 1, B = 2, a 0.5 s send: F0 1 + send 0.5 -> F1 at 1.5..2.5, B1 2.5..5 + send 0.5
-  // busy until 5.5, B0 6..8. With overlapped sends the devices are free but the receivers still wait.
+  // p = 2, m = 1, F = 1, B = 2, a 0.5 s send. Blocking: F0 0..1 and its send 1..1.5 (the data is on
+  // device 1 when the send returns), F1 1.5..2.5, B1 2.5..4.5 and its send 4.5..5, B0 5..7.
+  // Asynchronous: the same critical path, the transfers in flight while the senders are free.
   auto in = uniform(solvers::PipelineSchedule::kOneFOneB, 2, 1);
   in.p2p_s = 0.5;
   in.p2p_overlapped = false;
-  CHECK(solvers::solve_pipeline(in).makespan_s == mlsim::test::approx(1.5 + 0.5 + 1.0 + 2.0 + 0.5 + 0.5 + 2.0));
+  const auto blocking = solvers::solve_pipeline(in);
+  CHECK(blocking.makespan_s == mlsim::test::approx(1.0 + 0.5 + 1.0 + 2.0 + 0.5 + 2.0));
+  CHECK(blocking.busy_s[0] == mlsim::test::approx(1.0 + 0.5 + 2.0));   // its send is busy time
+  CHECK(blocking.busy_s[1] == mlsim::test::approx(1.0 + 2.0 + 0.5));
   in.p2p_overlapped = true;
-  CHECK(solvers::solve_pipeline(in).makespan_s == mlsim::test::approx(1.0 + 0.5 + 1.0 + 2.0 + 0.5 + 2.0));
+  const auto async = solvers::solve_pipeline(in);
+  CHECK(async.makespan_s == mlsim::test::approx(1.0 + 0.5 + 1.0 + 2.0 + 0.5 + 2.0));
+  CHECK(async.busy_s[0] == mlsim::test::approx(1.0 + 2.0));
+}
+
+TEST_CASE("blocking sends cost the sender the time it could have computed") {
+  // p = 2, m = 2, F = 1, B = 2, a 0.5 s send. Device 0 runs F0(1), F0(2), B0(1), B0(2); with blocking
+  // sends each forward holds it 1.5: F0(1) 0..1.5, F0(2) 1.5..3. Device 1: F1(1) 1.5..2.5,
+  // B1(1) 2.5..4.5 + send -> 5, F1(2) 5..6, B1(2) 6..8 + send -> 8.5; device 0: B0(1) 5..7,
+  // B0(2) 8.5..10.5. Asynchronous: F0(2) 1..2 arrives at 2.5; device 1: F1(1) 1.5..2.5,
+  // B1(1) 2.5..4.5, F1(2) 4.5..5.5, B1(2) 5.5..7.5; device 0: B0(1) 5..7, B0(2) 8..10.
+  auto in = uniform(solvers::PipelineSchedule::kOneFOneB, 2, 2);
+  in.p2p_s = 0.5;
+  in.p2p_overlapped = false;
+  CHECK(solvers::solve_pipeline(in).makespan_s == mlsim::test::approx(10.5));
+  in.p2p_overlapped = true;
+  CHECK(solvers::solve_pipeline(in).makespan_s == mlsim::test::approx(10.0));
 }
 
 TEST_CASE("uneven stages: the slowest stage paces the steady state") {
