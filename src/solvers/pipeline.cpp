@@ -36,7 +36,10 @@ Queue one_f_one_b(int lane, int chunk, int micro, int warmup) {
 
 // The weight-gradient steps split off the backwards (zero-bubble, Qi et al. 2023): a queue of
 // their own, which the device runs whenever its F/B queue has nothing ready, so they fill the
-// waits of the warm-up and the drain (ZB-H1's effect) and otherwise follow their backward.
+// waits of the warm-up and the drain, and otherwise follow their backward. ZB-H1 keeps 1F1B's peak
+// memory, p micro-batches' activations on the first stage (Qi et al. 2023, section 3.1): its steady
+// state on stage d runs F(x), B(x - (p - 1 - d)), W(x - (p - 1)), so every stage holds at most p
+// micro-batches until their W; a device holding p runs a W before its next forward.
 Queue weight_grads(int lane, int chunk, int micro) {
   Queue q;
   q.reserve(static_cast<std::size_t>(micro));
@@ -173,6 +176,12 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
   for (const auto& qd : queues) {
     for (const auto& q : qd) remaining += q.size();
   }
+  // ZB-H1's bound on the micro-batches a device holds (1F1B's peak, the first stage's p); DualPipe's
+  // two lanes hold what their own schedule holds (DeepSeek-AI 2024, table 2), so no bound.
+  const bool zb_h1 = in.schedule == PipelineSchedule::kZeroBubble;
+  const auto must_free_first = [&](const Step& next, int d) {
+    return zb_h1 && next.kind == kF && held[static_cast<std::size_t>(d)] >= std::min(micro, p);
+  };
   const auto run = [&](int d, int qi, double start) {
     const auto du = static_cast<std::size_t>(d);
     std::size_t& h = head[du][static_cast<std::size_t>(qi)];
@@ -246,6 +255,15 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
         while (true) {
           const bool has_main = head[du][0] < main.size(), has_w = head[du][1] < wq.size();
           if (!has_main && !has_w) break;
+          if (has_main && must_free_first(main[head[du][0]], d)) {
+            // 1F1B's order never runs a forward with p - d backwards outstanding, so with p held a
+            // W whose backward has run waits on this device: ready now.
+            const double r_w = has_w ? ready(wq[head[du][1]]) : -1.0;
+            MLSIM_CHECK(r_w >= 0.0);
+            run(d, 1, std::max(r_w, free_at[du]));
+            progress = true;
+            continue;
+          }
           const double r_main = has_main ? ready(main[head[du][0]]) : -1.0;
           const double r_w = has_w ? ready(wq[head[du][1]]) : -1.0;
           const double free = free_at[du];
@@ -273,6 +291,7 @@ PipelineResult solve_pipeline(const PipelineInput& in) {
       for (int qi = 0; qi < static_cast<int>(qd.size()); ++qi) {
         const std::size_t h = head[static_cast<std::size_t>(d)][static_cast<std::size_t>(qi)];
         if (h >= qd[static_cast<std::size_t>(qi)].size()) continue;
+        if (must_free_first(qd[static_cast<std::size_t>(qi)][h], d)) continue;   // its W goes first
         const double r = ready(qd[static_cast<std::size_t>(qi)][h]);
         if (r < 0.0) continue;
         const double start = std::max(r, free_at[static_cast<std::size_t>(d)]);

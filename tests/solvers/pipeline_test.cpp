@@ -102,11 +102,26 @@ TEST_CASE("zero-bubble and DualPipe: never slower than 1F1B here, never shorter 
       CHECK(dual.makespan_s <= base.makespan_s + 1e-9);
     }
   }
-  // ZB-H1 on p = 4, m = 8 with F = B = W = 1: the deferred W steps fill most of the drain.
-  const auto zb = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kZeroBubble, 4, 8, 1, 1.0, 2.0, 1.0));
-  const auto base = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, 4, 8, 1, 1.0, 2.0, 1.0));
-  CHECK(base.bubble_s() == mlsim::test::approx(9.0));   // (p - 1)(F + B)
-  CHECK(zb.bubble_s() < 0.5 * base.bubble_s());
+}
+
+TEST_CASE("ZB-H1: a third of 1F1B's bubble with 1F1B's peak memory (Qi et al. 2023, section 3.1)") {
+  // F = B = W = 1 (1F1B's backward is B + W = 2): 1F1B's bubble is (p - 1)(F + B + W), ZB-H1's
+  // (p - 1)(F + B - W), and every stage holds at most p micro-batches' activations until their W,
+  // the first stage's 1F1B peak.
+  for (int p : {2, 4, 8}) {
+    for (int m : {8, 16, 64}) {
+      CAPTURE(p);
+      CAPTURE(m);
+      const auto zb = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kZeroBubble, p, m, 1, 1.0, 2.0, 1.0));
+      const auto base = solvers::solve_pipeline(uniform(solvers::PipelineSchedule::kOneFOneB, p, m, 1, 1.0, 2.0, 1.0));
+      CHECK(base.bubble_s() == mlsim::test::approx(3.0 * (p - 1)));
+      CHECK(zb.bubble_s() == mlsim::test::approx(1.0 * (p - 1)));
+      for (std::size_t d = 0; d < zb.peak_in_flight.size(); ++d) {
+        CHECK(zb.peak_in_flight[d] == mlsim::test::approx(p));
+        CHECK(base.peak_in_flight[d] == mlsim::test::approx(p - static_cast<double>(d)));
+      }
+    }
+  }
 }
 
 TEST_CASE("the fast sweeps give the exact event loop's times") {
