@@ -535,6 +535,12 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     // eager host cost, not Megatron-LM's.
     c.software = "pytorch_fsdp";
     notes.push_back("software: pytorch_fsdp (the entry's sharding is PyTorch FSDP)");
+    if (has(lower(text_of(at(e, "software"))), "composer")) {
+      // Composer enters no_sync only for DistributedDataParallel models (ddp_sync_context in
+      // composer/trainer/dist_strategy.py), so its FSDP models reduce-scatter every micro-batch.
+      m.overrides.push_back({"software.zero_grad_reduce", "per_micro_batch"});
+      notes.push_back("Composer reduce-scatters the gradients in every micro-batch (its ddp_sync_context skips no_sync for FSDP models)");
+    }
   }
   if (has(lower(text_of(at(e, "software"))), "llm.c")) {
     // llm.c's GPT-2 runs are built with USE_CUDNN=1 (discussion #481): cuDNN's fused attention, not
