@@ -386,6 +386,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   // Communication paths: groups placed TP innermost, then CP, EP (inside DP), DP, then PP (DESIGN.md).
   double tp_fwd_per_layer = 0.0, tp_bwd_per_layer = 0.0, p2p_s = 0.0, dp_reduce_s = 0.0, dp_update_s = 0.0, zero3_s = 0.0;
   double zero3_fwd_fraction = 0.5;   // of the ZeRO-3 gathers, the share in the forward step
+  double zero3_units_per_layer = 1.0;   // ZeRO-3's gather units per layer (a stage's count / its layers)
   double ep_fwd_per_layer = 0.0, ep_bwd_per_layer = 0.0, cp_fwd_per_layer = 0.0, cp_bwd_per_layer = 0.0;
   // Overlap is not free: while a collective runs beside the compute, the compute runs
   // (1 + sigma) times slower (NCCL's kernels hold SMs and HBM bandwidth; Lee et al. 2025). A
@@ -539,6 +540,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double units = par.zero < 3 || zc == ZC::kPerStage ? 1.0
                          : zc == ZC::kPerLayer               ? unit_layers
                                                              : unit_layers * std::max(1.0, workload::weight_matrices_per_layer(m));
+    zero3_units_per_layer = units / unit_layers;
     const double zero3_passes = 2.0 + (zc == ZC::kPerMatrix ? refwd : 0.0);
     zero3_fwd_fraction = 1.0 / zero3_passes;
     struct Sync {
@@ -604,6 +606,16 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const auto step_time = [&](const Priced& p) {
     return solvers::sequence_time(p.gpu_s, p.kernels, launch, p.serial_s).total_s();
   };
+  // ZeRO-3 / FSDP prefetch (`overlap.zero_prefetch`): each unit's weight gather is issued ahead and
+  // runs beside the compute of the unit before it, so only the first unit's gather of a pass waits
+  // in full (PyTorch FSDP: Zhao et al. 2023, section 3.3, backward prefetch and the unshard stream;
+  // DeepSpeed ZeRO-3's parameter prefetch). Without it every gather sits on the critical path.
+  const auto prefetched = [&](double gathers_s, double units_in_pass, double compute_s) {
+    if (!t.overlap_zero_prefetch || units_in_pass <= 1.0 || gathers_s <= 0.0) return gathers_s;
+    const double first = gathers_s / units_in_pass;
+    return first + overlapped(gathers_s - first, compute_s);
+  };
+  std::vector<double> zero3_per_device(static_cast<std::size_t>(par.pp), 0.0);   // exposed, one micro-batch
   solvers::PipelineInput pin;
   pin.schedule = solvers::pipeline_schedule_from_name(par.schedule);
   pin.stages = static_cast<int>(par.pp);
@@ -631,8 +643,13 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double layers_c = chunk_layers[static_cast<std::size_t>(c)];
     const double zero3_share = zero3_s * (cnn ? 1.0 : layers_c / std::max(1.0, static_cast<double>(m.layers) / pp));
     solvers::ChunkCost& cc = pin.chunks[static_cast<std::size_t>(c)];
-    cc.forward_s = step_time(f) + (tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer) * layers_c + zero3_fwd_fraction * zero3_share;
-    cc.backward_s = step_time(b) + (tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer) * layers_c + (1.0 - zero3_fwd_fraction) * zero3_share;
+    const double f_s = step_time(f), b_s = step_time(b);
+    const double units_c = zero3_units_per_layer * layers_c;
+    const double zero3_f = prefetched(zero3_fwd_fraction * zero3_share, units_c, f_s);
+    const double zero3_b = prefetched((1.0 - zero3_fwd_fraction) * zero3_share, units_c, b_s);
+    zero3_per_device[static_cast<std::size_t>(c % par.pp)] += zero3_f + zero3_b;
+    cc.forward_s = f_s + (tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer) * layers_c + zero3_f;
+    cc.backward_s = b_s + (tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer) * layers_c + zero3_b;
     cc.weight_grad_s = std::min(w, cc.backward_s);
   }
   if (!cnn && !par.layers_per_stage.empty() && std::llround(stage_layers_total) != m.layers && e.feasible) {
@@ -661,10 +678,14 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     // dense and MoE layers.
     const double one = 1.0 / stage_layers;
     const double zero3_layer = zero3_s / std::max(1.0, static_cast<double>(m.layers) / pp);
-    tr.layer_forward_s = step_time(layer_phase.forward.scaled(one)) + tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer +
-                         zero3_fwd_fraction * zero3_layer;
-    tr.layer_backward_s = step_time(layer_phase.backward.scaled(one)) + tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer +
-                          (1.0 - zero3_fwd_fraction) * zero3_layer;
+    const double fwd_s = step_time(layer_phase.forward.scaled(one)), bwd_s = step_time(layer_phase.backward.scaled(one));
+    // In the steady state a prefetched layer's gathers run beside the compute before them.
+    const bool layer_prefetch = t.overlap_zero_prefetch && zero3_units_per_layer * stage_layers > 1.0;
+    const double zero3_f = zero3_fwd_fraction * zero3_layer, zero3_b = (1.0 - zero3_fwd_fraction) * zero3_layer;
+    tr.layer_forward_s = fwd_s + tp_fwd_per_layer + ep_fwd_per_layer + cp_fwd_per_layer +
+                         (layer_prefetch ? overlapped(zero3_f, fwd_s) : zero3_f);
+    tr.layer_backward_s = bwd_s + tp_bwd_per_layer + ep_bwd_per_layer + cp_bwd_per_layer +
+                          (layer_prefetch ? overlapped(zero3_b, bwd_s) : zero3_b);
   }
   const solvers::PipelineResult pipe = solvers::solve_pipeline(pin);
   const double pipeline_s = pipe.makespan_s;
@@ -695,8 +716,9 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     const double dp_sync_s = dp_reduce_s + dp_update_s;
     tr.exposed_dp_s = t.overlap_dp_grad ? overlapped(dp_sync_s, backward_s) : dp_sync_s;
   }
-  // ZeRO-3's weight gathers sit in every micro-batch's stage time above; report them with DP.
-  const double zero3_exposed_s = zero3_s * micro;
+  // ZeRO-3's weight gathers sit in every micro-batch's stage time above (what prefetch leaves
+  // exposed); report the fullest device's with DP.
+  const double zero3_exposed_s = *std::max_element(zero3_per_device.begin(), zero3_per_device.end()) * micro;
 
   // Mixed-precision Adam over this rank's parameters (sharded by ZeRO >= 1: dense weights over the
   // dp x cp ranks, experts over the dp x cp / ep that hold the same ones).

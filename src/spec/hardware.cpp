@@ -274,6 +274,7 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
     s.overlap_ep_a2a = o.boolean("ep_a2a");
     s.overlap_cp_ring = o.boolean("cp_ring");
     s.overlap_tp_backward = o.boolean("tp_backward");
+    s.overlap_zero_prefetch = o.boolean("zero_prefetch");
     o.finish();
   }
   r.finish();

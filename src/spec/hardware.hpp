@@ -137,6 +137,9 @@ struct SoftwareSpec {
   // Each column-parallel linear's input-gradient all-reduce (reduce-scatter under SP) runs beside
   // its weight-gradient GEMM (Megatron-LM's asynchronous TP all-reduce).
   std::optional<bool> overlap_tp_backward;
+  // ZeRO-3 / FSDP: each unit's weight all-gather issued ahead, beside the previous unit's compute
+  // (FSDP's backward prefetch and run-ahead unshard; DeepSpeed's parameter prefetch).
+  std::optional<bool> overlap_zero_prefetch;
   // Whether tensor parallelism splits norms, dropout and residuals along the sequence by default
   // (Korthikanti et al. 2022); unset: on whenever tp > 1.
   std::optional<bool> sequence_parallel;

@@ -208,6 +208,7 @@ std::optional<TrainingSpec> read_training(const Node& n, const ModelSpec& model,
     t.overlap_ep_a2a_set = o.boolean("ep_a2a");
     t.overlap_cp_ring_set = o.boolean("cp_ring");
     t.overlap_tp_backward_set = o.boolean("tp_backward");
+    t.overlap_zero_prefetch_set = o.boolean("zero_prefetch");
     o.finish();
   }
   const auto rc = r.choice("recompute", {"none", "selective", "full"});
@@ -457,6 +458,7 @@ std::optional<Scenario> load_scenario_text(const std::string& text, const std::s
     t.overlap_ep_a2a = t.overlap_ep_a2a_set.value_or(s.software.overlap_ep_a2a.value_or(false));
     t.overlap_cp_ring = t.overlap_cp_ring_set.value_or(s.software.overlap_cp_ring.value_or(true));
     t.overlap_tp_backward = t.overlap_tp_backward_set.value_or(s.software.overlap_tp_backward.value_or(false));
+    t.overlap_zero_prefetch = t.overlap_zero_prefetch_set.value_or(s.software.overlap_zero_prefetch.value_or(false));
     auto& par = t.parallelism;
     par.sequence_parallel = par.sequence_parallel_set.value_or(s.software.sequence_parallel.value_or(par.tp > 1));
   }

@@ -59,9 +59,9 @@ struct TrainingSpec {
   // Resolved after the software entry is read: the scenario's training.overlap, else the
   // framework's default, else DP gradients and PP sends overlapped, TP communication exposed.
   bool overlap_dp_grad = true, overlap_tp_comm = false, overlap_pp_p2p = true, overlap_ep_a2a = false, overlap_cp_ring = true;
-  bool overlap_tp_backward = false;
+  bool overlap_tp_backward = false, overlap_zero_prefetch = false;
   std::optional<bool> overlap_dp_grad_set, overlap_tp_comm_set, overlap_pp_p2p_set, overlap_ep_a2a_set, overlap_cp_ring_set;
-  std::optional<bool> overlap_tp_backward_set;
+  std::optional<bool> overlap_tp_backward_set, overlap_zero_prefetch_set;
   // MoE: tokens an expert is provisioned for, as a multiple of the balanced share (GShard's capacity
   // factor); expert GEMMs and all-to-alls are padded to it. 1: dropless and balanced.
   double moe_capacity_factor = 1.0;

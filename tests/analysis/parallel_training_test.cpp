@@ -236,6 +236,47 @@ TEST_CASE("ZeRO-3's collectives per layer and per weight matrix; DeepSpeed's lis
   CHECK(exposed(", zero_collectives: per_matrix, zero_list_collectives: true") == mlsim::test::approx(per_matrix + copies).epsilon(1e-9));
 }
 
+TEST_CASE("ZeRO-3 prefetch: every gather but a pass's first runs beside the unit before it") {
+  // dp = 8 in one DGX A100, one micro-batch, full recomputation, the gradients' reduce-scatter not
+  // overlapped. Per layer (32 units), each pass's gathers take AG = 32 collectives of 2P/32 bytes.
+  // With overlap.zero_prefetch the first unit's gather waits in full and the other 31 run beside
+  // the compute of the unit before them, which here is longer (a layer's forward moves ~0.8 TFLOP
+  // while its 400 MB gather takes ~2 ms), so only their overlap share sigma / (1 + sigma) shows
+  // (sigma = 0.189, the A100 entry's). One unit for the stage (per_stage) has nothing to hide behind.
+  const std::string layout = "{dp: 8, zero: 3}";
+  const auto with = [&](const std::string& overlap, const std::string& keys) {
+    return replaced(replaced(scenario_yaml(layout, ", overlap: {dp_grad: false" + overlap + "}"), "workspace: 0 GiB}",
+                             "workspace: 0 GiB" + keys + "}"),
+                    "global_batch: 64", "global_batch: 8");
+  };
+  Diagnostics d;
+  const auto s = test::scenario_from_text(with("", ""), d);
+  REQUIRE(s.has_value());
+  const double P = workload::count_params(s->model).total;
+  const auto path = system::Cluster::build(s->system).place(8, 1);
+  const double ag = 32.0 * solvers::collective(solvers::Collective::kAllGather, 2.0 * P / 32.0, path).time_s;
+  const double rs = 32.0 * solvers::collective(solvers::Collective::kReduceScatter, 4.0 * P / 32.0, path).time_s;
+  const auto exposed = [&](const std::string& overlap, const std::string& keys) {
+    const auto e = run(with(overlap, keys));
+    REQUIRE(e.training.has_value());
+    REQUIRE(e.training->micro_batches == 1);
+    return e.training->exposed_dp_s;
+  };
+  const double share = 0.189 / 1.189;
+  const double first = ag / 32.0;
+  CHECK(exposed("", "") == mlsim::test::approx(2.0 * ag + rs).epsilon(1e-9));
+  CHECK(exposed(", zero_prefetch: true", "") == mlsim::test::approx(2.0 * (first + (ag - first) * share) + rs).epsilon(1e-9));
+  // The step shortens by what the prefetch hides.
+  const auto serial = run(with("", "")), prefetch = run(with(", zero_prefetch: true", ""));
+  REQUIRE(serial.training.has_value());
+  REQUIRE(prefetch.training.has_value());
+  CHECK(serial.training->step_time_s - prefetch.training->step_time_s ==
+        mlsim::test::approx(2.0 * (ag - first) * (1.0 - share)).epsilon(1e-6));
+  CHECK(prefetch.training->layer_forward_s < serial.training->layer_forward_s);
+  const std::string one_unit = ", zero_collectives: per_stage";
+  CHECK(exposed(", zero_prefetch: true", one_unit) == mlsim::test::approx(exposed("", one_unit)).epsilon(1e-12));
+}
+
 TEST_CASE("ZeRO-2/3 reducing in every micro-batch (DeepSpeed) exposes one reduce-scatter per micro-batch") {
   // dp = 8, ZeRO-2, no overlap, 4 micro-batches: the step reduce-scatters the fp32 gradients 4 times
   // and all-gathers the updated fp16 weights once; reducing once per step does each once.
