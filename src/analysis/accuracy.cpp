@@ -530,6 +530,10 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     // PyTorch Lightning DDP, its FlashAttention-2 kernels, PyTorch eager around them.
     c.software = "pytorch_eager";
     notes.push_back("software: pytorch_eager (the flash-attention repository's PyTorch Lightning trainer with its FlashAttention-2 kernels)");
+    // Its configs/experiment/pile/base.yaml: loss_fn src.losses.cross_entropy_apex.CrossEntropyLossApex
+    // with inplace_backward, apex's fused softmax cross-entropy.
+    m.overrides.push_back({"software.cross_entropy", "fused"});
+    notes.push_back("loss: apex's fused cross-entropy with an in-place backward (CrossEntropyLossApex in the repository's configs/experiment/pile/base.yaml)");
   } else if (has(lower(text_of(at(e, "parallel.sharding"))), "fsdp")) {
     // PyTorch FSDP's overlap (gradient reduce-scatter and next-unit all-gather prefetch) and its
     // eager host cost, not Megatron-LM's.
@@ -548,6 +552,10 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     if (c.software.empty()) c.software = "pytorch_eager";   // the default training stack, named so the key below applies
     m.overrides.push_back({"software.attention_speeds", "uniform"});
     notes.push_back("software: llm.c's cuDNN fused attention, every pass at the accelerator's attention rate (no per-pass speeds published)");
+    // llm.c's fused_classifier kernel (train_gpt2.cu) computes the softmax, the loss and the logits'
+    // gradient in one pass and writes the gradient over the logits.
+    m.overrides.push_back({"software.cross_entropy", "fused"});
+    notes.push_back("loss: llm.c's fused classifier (softmax, loss and the logits' gradient in one kernel, written over the logits)");
   }
   c.accelerator = acc->id;
   c.gpus = *gpus;

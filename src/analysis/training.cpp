@@ -257,6 +257,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     po.flash_attention_2_speeds = s.software.flash_attention_2_speeds;
     po.include_embedding_and_head = false;
     po.low_bit_gemms_only = true;
+    po.cross_entropy = s.software.cross_entropy;
     workload::append_transformer_pass(stage_model, {mb, seq_rank, cp_context}, po, ops_);
     const std::size_t forward_end = ops_.size();
     workload::append_backward(ops_, 0, forward_end);

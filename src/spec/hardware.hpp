@@ -149,14 +149,22 @@ struct SoftwareSpec {
   // AccumulateGrad, which adds from the second micro-batch on.
   enum class GradAccumulation { kFused, kBuffer, kAutograd };
   GradAccumulation grad_accumulation = GradAccumulation::kAutograd;
+  // The training loss's kernels over the logits (workload/transformer.cpp counts each one's passes):
+  // kFp32Softmax, the default, reads the 16-bit logits and writes and reads an fp32 softmax;
+  // kMegatron, Megatron-LM's vocabulary-parallel loss on the logits cast to fp32
+  // (megatron/mpu/cross_entropy.py); kTorchAutocast, PyTorch's cross_entropy under autocast (a cast
+  // to fp32, log_softmax, nll_loss); kFused, one kernel that reads the logits forward and overwrites
+  // them with their gradient backward (apex's xentropy, llm.c's fused classifier).
+  enum class CrossEntropy { kFp32Softmax, kMegatron, kTorchAutocast, kFused };
+  CrossEntropy cross_entropy = CrossEntropy::kFp32Softmax;
   // How ZeRO-3 / FSDP splits its weight all-gathers and gradient reduce-scatters into collectives:
   // one per weight matrix (DeepSpeed ZeRO-3's module hooks), one per layer (an FSDP unit per block,
   // the default), or one for the stage's whole weights.
   enum class ZeroCollectives { kPerMatrix, kPerLayer, kPerStage };
   ZeroCollectives zero_collectives = ZeroCollectives::kPerLayer;
   // Whether ZeRO-2/3 reduce-scatter the gradients once per step, after the last micro-batch
-  // (no_sync, as PyTorch FSDP under Composer and Megatron do), or in every micro-batch's backward
-  // and accumulate the shard (DeepSpeed's ZeRO-2/3 backward hooks).
+  // (no_sync, as a PyTorch FSDP loop that uses it and Megatron do), or in every micro-batch's
+  // backward and accumulate the shard (DeepSpeed's ZeRO-2/3 backward hooks, Composer's FSDP).
   bool zero_reduce_per_micro_batch = false;
   // Whether those ZeRO collectives go through torch.distributed's list form (all_gather into and
   // reduce_scatter from one tensor per rank), for which PyTorch's ProcessGroupNCCL copies each

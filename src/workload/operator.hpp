@@ -42,6 +42,10 @@ struct Operator {
   // forward operator (append_backward), in that one (workload/flash_attention_speed.hpp).
   double rate_scale = 1.0;
   double backward_rate_scale = 1.0;
+  // Memory-bound operators: the backward's traffic as a multiple of the forward's (append_backward):
+  // twice (read the output gradient and the saved input, write the input gradient) unless the
+  // operator's kernels say otherwise (the training loss).
+  double backward_bytes_scale = 2.0;
 };
 
 // Operations per weight element of one dequantization (a conversion and one scale multiply;

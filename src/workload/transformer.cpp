@@ -200,11 +200,40 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
     out.back().precision = head;
     out.back().bytes = h * static_cast<double>(m.padded_vocab()) * hb + head_tokens * (h + static_cast<double>(m.padded_vocab())) * hb;
     if (o.lm_head_all_tokens) {
-      // Cross-entropy in fp32 over the logits: read logits, write and read fp32 softmax (Megatron).
+      // The loss over the logits, in fp32; bytes per logit of each pass, with a the logits' bytes.
       const double logits = head_tokens * static_cast<double>(m.padded_vocab());
+      const double a = b.sa;
+      using CE = spec::SoftwareSpec::CrossEntropy;
+      double fwd = a + 8.0, bwd = 2.0 * (a + 8.0);   // read the logits, write and read an fp32 softmax
+      switch (o.cross_entropy) {
+        case CE::kFp32Softmax: break;
+        case CE::kMegatron:
+          // megatron/mpu/cross_entropy.py on output.float() (gpt_model.py; fp16_lm_cross_entropy off
+          // by default): the cast (a + 4), max (4), sub_ (8), exp in place (8), sum (4), div_ (8);
+          // backward: mul_ by the loss gradient (8), the cast's gradient back to 16 bits (4 + a).
+          fwd = a + 36.0;
+          bwd = 12.0 + a;
+          break;
+        case CE::kTorchAutocast:
+          // torch.nn.functional.cross_entropy under autocast (an fp32 op in the autocast reference):
+          // the cast (a + 4), log_softmax over a row longer than 1024, which reads it three times
+          // (max, sum of exponentials, output) and writes it once (16); nll_loss gathers one per row.
+          // Backward: nll_loss's zero-filled gradient (4), log_softmax's (read the gradient for its
+          // row sum, then the gradient and the output, write: 16), the cast's back (4 + a).
+          fwd = a + 20.0;
+          bwd = 24.0 + a;
+          break;
+        case CE::kFused:
+          // One kernel: read the logits for each row's log-sum-exp; backward read them again and
+          // overwrite them with the gradient (apex xentropy's inplace_backward, llm.c).
+          fwd = a;
+          bwd = 2.0 * a;
+          break;
+      }
       // Vocabulary-parallel under TP (Megatron's cross-entropy over sharded logits).
-      out.push_back({"cross_entropy", o.phase, OpClass::kElementwise, o.count, 5.0 * logits, logits * (b.sa + 8.0), 2.0,
+      out.push_back({"cross_entropy", o.phase, OpClass::kElementwise, o.count, 5.0 * logits, logits * fwd, 2.0,
                      Precision::kFp32, Operator::Split::kTensor});
+      out.back().backward_bytes_scale = bwd / fwd;
     }
   }
 }
@@ -228,7 +257,7 @@ void append_backward(OperatorList& ops, std::size_t first, std::size_t last) {
       case OpClass::kElementwise:
       case OpClass::kEmbedding:
       case OpClass::kOptimizer:
-        op.bytes *= 2.0;
+        op.bytes *= op.backward_bytes_scale;
         break;
     }
     ops.push_back(op);

@@ -3,6 +3,7 @@
 // dense or MoE MLPs, embeddings and the LM head. Identical layers are one operator with a count.
 #pragma once
 
+#include "spec/hardware.hpp"
 #include "spec/model.hpp"
 #include "workload/operator.hpp"
 
@@ -30,6 +31,8 @@ struct PassOptions {
   // bits, only a GEMM's inputs are quantized; its output, the residual stream, the norms, the
   // activation functions and the fused attention stay bf16 (TE's DelayedScaling leaves fp8_dpa off).
   bool low_bit_gemms_only = false;
+  // The training loss's kernels (spec::SoftwareSpec::CrossEntropy): the passes over the logits.
+  spec::SoftwareSpec::CrossEntropy cross_entropy = spec::SoftwareSpec::CrossEntropy::kFp32Softmax;
   double count = 1.0;                           // multiplies every operator's count (micro-batches)
 };
 

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "spec/model.hpp"
@@ -214,6 +215,33 @@ TEST_CASE("quantized weights are read at their own size; the LM head stays at th
   const auto* head = find(ops, "lm_head", Phase::kDecode);
   REQUIRE(head != nullptr);
   CHECK(head->bytes == 100.0 * 64.0 * 2.0 + 1.0 * 164.0 * 2.0);
+}
+
+TEST_CASE("the loss's passes over the logits, forward and backward, by the framework's kernels") {
+  // 1,600 bf16 logits (2 x 8 tokens x vocab 100); bytes per logit forward / backward:
+  //   fp32_softmax    read 2, write and read an fp32 softmax 8        -> 10 / 20
+  //   megatron        cast 2+4, max 4, sub_ 8, exp_ 8, sum 4, div_ 8   -> 38; mul_ 8, cast back 4+2 -> 14
+  //   torch_autocast  cast 2+4, log_softmax 3 reads + 1 write 16       -> 22; zero fill 4,
+  //                   log_softmax backward 16, cast back 4+2           -> 26
+  //   fused           read 2                                           -> 2; read 2, write 2 -> 4
+  using CE = spec::SoftwareSpec::CrossEntropy;
+  const spec::ModelSpec m = tiny();
+  const auto bytes = [&](CE kind) {
+    workload::PassOptions o;
+    o.cross_entropy = kind;
+    OperatorList ops;
+    workload::append_transformer_pass(m, {2, 8, 0}, o, ops);
+    workload::append_backward(ops, 0, ops.size());
+    const auto* f = find(ops, "cross_entropy", Phase::kForward);
+    const auto* b = find(ops, "cross_entropy", Phase::kBackward);
+    REQUIRE(f != nullptr);
+    REQUIRE(b != nullptr);
+    return std::pair{f->bytes / 1'600.0, b->bytes / 1'600.0};
+  };
+  CHECK(bytes(CE::kFp32Softmax) == std::pair{10.0, 20.0});
+  CHECK(bytes(CE::kMegatron) == std::pair{38.0, 14.0});
+  CHECK(bytes(CE::kTorchAutocast) == std::pair{22.0, 26.0});
+  CHECK(bytes(CE::kFused) == std::pair{2.0, 4.0});
 }
 
 TEST_CASE("training forward: LM head over every token and an fp32 loss") {
