@@ -238,6 +238,19 @@ std::vector<std::string> words_of(const std::string& name) {
 // Dao 2023 (FlashAttention-2), whose training table the flash-attention repository's configs detail.
 bool flash_attention_2_paper(const Node& e) { return has(lower(text_of(at(e, "source.title"))), "flashattention-2"); }
 
+// The per-GPU batch (datamodule.batch_size) the flash-attention repository's configs set on an
+// 80 GB GPU (train.gpu_mem rounds nvidia-smi's 81,920 MiB to 82, not below 80), by model and
+// length: training/configs/experiment/pile/gpt3xl-flash.yaml (1.3B at 2k: 8),
+// gpt3-2.7B-flash-hdim128.yaml (2.7B at 2k: 4), gpt3xl-flash-8k.yaml and gpt3-2.7B-flash-8k.yaml
+// (8k: 4). 0: no config for it (standard attention runs the -hf configs, not transcribed).
+long long flash_attention_repo_batch(const spec::Scenario& s) {
+  if (!s.training || !s.software.flash_attention) return 0;
+  const long long h = s.model.hidden, seq = s.training->seq_len;
+  if (seq == 2048) return h == 2048 ? 8 : (h == 2560 ? 4 : 0);
+  if (seq == 8192) return h == 2048 || h == 2560 ? 4 : 0;
+  return 0;
+}
+
 // A zoo model named by an entry's model name (the Llama family, Mistral, GPT-2), or "".
 std::string zoo_model_for_name(const std::string& name, std::vector<std::string>& notes) {
   const auto w = words_of(name);
@@ -707,7 +720,10 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
   } else if (c.pp == 1) {
     c.micro_batch = 1;
     m.largest_micro_batch = true;
-    notes.push_back("micro batch not given: the largest that fits and divides the per-GPU batch (no pipeline to trade it against)");
+    m.flash_attention_repo_batch = fa2_paper;
+    notes.push_back(fa2_paper ? "micro batch not given: the repository config's per-GPU batch for an 80 GB GPU (its FlashAttention runs), "
+                                "or the largest below it that fits and divides the per-GPU batch"
+                              : "micro batch not given: the largest that fits and divides the per-GPU batch (no pipeline to trade it against)");
   } else {
     c.micro_batch = 1;
     notes.push_back("micro batch not given: 1 assumed");
@@ -1335,8 +1351,9 @@ void AccuracyRunner::evaluate_point(AccuracyPoint& p, const PublishedMapping& m)
   }
   if (m.largest_micro_batch && e.training && s->training) {
     const long long per_rank = s->training->global_batch / std::max<long long>(1, s->training->parallelism.dp);
+    const long long cap = m.flash_attention_repo_batch ? flash_attention_repo_batch(*s) : 0;
     long long best = 1;
-    for (long long d = 1; d <= per_rank && d <= e.training->max_micro_batch; ++d) {
+    for (long long d = 1; d <= per_rank && d <= e.training->max_micro_batch && (cap == 0 || d <= cap); ++d) {
       if (per_rank % d == 0) best = d;
     }
     if (best > 1) {

@@ -132,6 +132,9 @@ struct PublishedMapping {
   // The micro-batch is not given and there is no pipeline to trade it against: take the largest
   // that fits and divides the per-rank batch, as a practitioner tunes it.
   bool largest_micro_batch = false;
+  // ...at most the per-GPU batch the flash-attention repository's config sets for the run's model,
+  // length and an 80 GB GPU (Dao 2023's training table).
+  bool flash_attention_repo_batch = false;
   std::vector<spec::Override> overrides;   // applied to the scenario (e.g. a model key the run changed)
   // Other measurements of the same entry (its `also` values) that the same scenario expresses with
   // a few keys changed: each is scored as a point `<id>@<also key>`.

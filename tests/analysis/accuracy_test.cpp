@@ -826,6 +826,10 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   CHECK(s->training->global_batch == 512);   // 2^20 tokens of 2,048
   CHECK(s->training->parallelism.zero == 1);
   CHECK(s->training->recompute == spec::Recompute::kNone);
+  // The repository's per-GPU batch on an 80 GB GPU (gpt3xl-flash.yaml: 8) and its fused loss
+  // (CrossEntropyLossApex in configs/experiment/pile/base.yaml).
+  CHECK(s->training->micro_batch == 8);
+  CHECK(s->software.cross_entropy == spec::SoftwareSpec::CrossEntropy::kFused);
   analysis::Evaluator ev;
   const auto t = *ev.evaluate(*s).training;
   // Model FLOPs per step by hand: 2^20 tokens x (6 x (24 x 12 h^2 + V h) + 12 l s h), h 2048,
@@ -845,6 +849,13 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   REQUIRE(s27.has_value());
   CHECK(s27->model.id == "gpt3_2_7b");
   CHECK(s27->training->global_batch == 512);
+  CHECK(s27->training->micro_batch == 4);   // gpt3-2.7B-flash-hdim128.yaml on 80 GB
+  // Standard attention has no transcribed config: the largest micro-batch that fits.
+  const auto& standard = point(r, "A-FA2@without_flashattention");
+  const auto s_std = spec::load_scenario_text(standard.scenario_yaml, "t", test::zoo(), standard.overrides, d2);
+  REQUIRE(s_std.has_value());
+  CHECK(s_std->training->micro_batch == 4);
+  CHECK(analysis::Evaluator{}.evaluate(*s_std).training->max_micro_batch < 8);
 }
 
 TEST_CASE("bad published input: errors with file:line:col, every one at once") {
