@@ -256,13 +256,13 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
     s.grad_accumulation = *ga == "fused"    ? SoftwareSpec::GradAccumulation::kFused
                           : *ga == "buffer" ? SoftwareSpec::GradAccumulation::kBuffer
                                             : SoftwareSpec::GradAccumulation::kAutograd;
-  }  if (const auto ce = r.choice("cross_entropy", {"fp32_softmax", "megatron", "torch_autocast", "fused"})) {
+  }
+  if (const auto ce = r.choice("cross_entropy", {"fp32_softmax", "megatron", "torch_autocast", "fused"})) {
     s.cross_entropy = *ce == "megatron"         ? SoftwareSpec::CrossEntropy::kMegatron
                       : *ce == "torch_autocast" ? SoftwareSpec::CrossEntropy::kTorchAutocast
                       : *ce == "fused"          ? SoftwareSpec::CrossEntropy::kFused
                                                 : SoftwareSpec::CrossEntropy::kFp32Softmax;
   }
-
   if (const auto zc = r.choice("zero_collectives", {"per_matrix", "per_layer", "per_stage"})) {
     s.zero_collectives = *zc == "per_matrix" ? SoftwareSpec::ZeroCollectives::kPerMatrix
                          : *zc == "per_layer"   ? SoftwareSpec::ZeroCollectives::kPerLayer
