@@ -448,8 +448,8 @@ std::vector<PublishedMapping::Variant> training_variants(const Node& e, const Tr
         return true;
       }
       if (key == "flashattention_v1") {
-        v.not_expressible = "FlashAttention (v1) kernels: the zoo's attention rate is FlashAttention-2's, and FlashAttention "
-                            "reached only 25-40% of the peak (FlashAttention-2 paper, section 1) on shapes no table gives";
+        v.overrides.push_back({"software.attention_kernel", "flash_attention_1"});
+        v.note = "the same run with FlashAttention (v1)'s kernels (the entry's also." + key + ")";
         return true;
       }
       // gpt3_<size>_<seq>k_fa2: another model or sequence length of the same trainer.
@@ -552,6 +552,12 @@ PublishedMapping map_training(const Node& e, const std::string& id, const std::s
     // eager host cost, not Megatron-LM's.
     c.software = "pytorch_fsdp";
     notes.push_back("software: pytorch_fsdp (the entry's sharding is PyTorch FSDP)");
+    if (has(lower(text_of(at(e, "software"))), "llm-foundry")) {
+      // llm-foundry's benchmark runs (scripts/train/benchmarking/submit_benchmarks.py, --attn_impl
+      // default 'triton', which sweep.sh does not override) use its Triton FlashAttention kernel.
+      m.overrides.push_back({"software.attention_kernel", "triton_flash_attention"});
+      notes.push_back("attention: llm-foundry's Triton FlashAttention (submit_benchmarks.py's default attn_impl: triton)");
+    }
     if (has(lower(text_of(at(e, "software"))), "composer")) {
       // Composer enters no_sync only for DistributedDataParallel models (ddp_sync_context in
       // composer/trainer/dist_strategy.py), so its FSDP models reduce-scatter every micro-batch.

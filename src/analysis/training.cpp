@@ -20,6 +20,7 @@
 #include "solvers/scaling_laws.hpp"
 #include "workload/adapters.hpp"
 #include "workload/cnn.hpp"
+#include "workload/flash_attention_speed.hpp"
 #include "workload/memory.hpp"
 #include "workload/params.hpp"
 #include "workload/transformer.hpp"
@@ -255,6 +256,7 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
     po.activations = po.weights = po.kv_cache = t.precision;
     po.flash_attention = flash;
     po.flash_attention_2_speeds = s.software.flash_attention_2_speeds;
+    po.attention_kernel_speed = workload::attention_kernel_speed(s.software.attention_kernel);
     po.include_embedding_and_head = false;
     po.low_bit_gemms_only = true;
     po.cross_entropy = s.software.cross_entropy;

@@ -240,6 +240,11 @@ SoftwareSpec read_software(const Node& n, Diagnostics& d) {
   if (const auto as = r.choice("attention_speeds", {"flash_attention_2", "uniform"})) {
     s.flash_attention_2_speeds = *as == "flash_attention_2";
   }
+  if (const auto ak = r.choice("attention_kernel", {"flash_attention_2", "flash_attention_1", "triton_flash_attention"})) {
+    s.attention_kernel = *ak == "flash_attention_1"        ? SoftwareSpec::AttentionKernel::kFlashAttention1
+                         : *ak == "triton_flash_attention" ? SoftwareSpec::AttentionKernel::kTritonFlashAttention
+                                                           : SoftwareSpec::AttentionKernel::kFlashAttention2;
+  }
   s.host_runs_ahead = r.boolean("host_runs_ahead").value_or(true);
   s.launch_blocking = r.boolean("launch_blocking").value_or(false);
   s.max_batched_tokens = r.integer("max_batched_tokens", Need::kOptional, 1, 1LL << 40);

@@ -117,6 +117,13 @@ struct SoftwareSpec {
   // false (`attention_speeds: uniform`), every pass at the accelerator's efficiency.attention, for
   // kernels whose per-pass speeds are not published (cuDNN's fused attention).
   bool flash_attention_2_speeds = true;
+  // Training's fused-attention kernel, priced as FlashAttention-2 times its speed relative to it
+  // (spec::attention_kernel_speed): FlashAttention-2; FlashAttention (v1), which FlashAttention-2
+  // runs about 2x faster (Dao 2023, abstract); the Triton FlashAttention of 2022-2023
+  // (flash_attn_triton.py, which llm-foundry's attn_impl: triton vendors), whose author puts its
+  // forward plus backward slightly slower than FlashAttention (v1)'s CUDA kernels (its docstring).
+  enum class AttentionKernel { kFlashAttention2, kFlashAttention1, kTritonFlashAttention };
+  AttentionKernel attention_kernel = AttentionKernel::kFlashAttention2;
   bool host_runs_ahead = true;   // false: each kernel costs max(device, host time) (solvers::LaunchModel)
   bool launch_blocking = false;  // CUDA_LAUNCH_BLOCKING=1: each kernel costs device + host time
   std::optional<long long> max_batched_tokens;   // serving: token budget of one forward pass (chunked prefill)

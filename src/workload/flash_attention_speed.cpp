@@ -47,4 +47,23 @@ double flash_attention_relative_speed(AttentionPass pass, bool causal, double se
   return std::min(1.0, speed / kBest);
 }
 
+double attention_kernel_speed(spec::SoftwareSpec::AttentionKernel kernel) {
+  using K = spec::SoftwareSpec::AttentionKernel;
+  switch (kernel) {
+    case K::kFlashAttention2: return 1.0;
+    // Dao, FlashAttention-2 (arXiv:2307.08691, 2023), abstract: FlashAttention-2's work partitioning
+    // "yield[s] around 2x speedup compared to FlashAttention" on A100 (section 4.1: 1.7-3.0x over
+    // the configurations of Figure 4); one factor for every pass, the abstract's round figure.
+    case K::kFlashAttention1: return 0.5;
+    // flash_attn_triton.py (Dao-AILab/flash-attention; llm-foundry vendors it as attn_impl: triton,
+    // on the pre-MLIR Triton of December 2022), its docstring: "Triton forward is generally faster
+    // than CUDA forward, while Triton backward is generally slower than CUDA backward. Overall
+    // Triton forward + backward is slightly slower than CUDA forward + backward", the CUDA kernels
+    // being FlashAttention (v1)'s. Taken at FlashAttention (v1)'s speed (assumption: "slightly" is
+    // not quantified).
+    case K::kTritonFlashAttention: return 0.5;
+  }
+  return 1.0;
+}
+
 }  // namespace mlsim::workload

@@ -4,6 +4,8 @@
 // al. 2024). Causal masking, short sequences, small heads and the backward pass are all slower.
 #pragma once
 
+#include "spec/hardware.hpp"
+
 namespace mlsim::workload {
 
 enum class AttentionPass { kForward, kBackward };
@@ -12,5 +14,8 @@ enum class AttentionPass { kForward, kBackward };
 // sequence length attended (the key length in self-attention), `head_dim` the query/key head
 // dimension; both are clamped to the measured range (512..16384, 64..128).
 double flash_attention_relative_speed(AttentionPass pass, bool causal, double seq, double head_dim);
+
+// A training stack's fused-attention kernel's speed relative to FlashAttention-2's on the same pass.
+double attention_kernel_speed(spec::SoftwareSpec::AttentionKernel kernel);
 
 }  // namespace mlsim::workload

@@ -137,6 +137,10 @@ void append_transformer_pass(const spec::ModelSpec& m, const PassShape& s, const
         out.back().rate_scale = flash_attention_relative_speed(AttentionPass::kForward, true, kv_len, ad.qk_dim);
         out.back().backward_rate_scale = flash_attention_relative_speed(AttentionPass::kBackward, true, kv_len, ad.qk_dim);
       }
+      if (training) {
+        out.back().rate_scale *= o.attention_kernel_speed;
+        out.back().backward_rate_scale *= o.attention_kernel_speed;
+      }
     } else {
       // Materialized attention: QK^T over the full square, softmax, then PV; the score matrix goes
       // through HBM four times (write scores, read and write probabilities, read for PV).

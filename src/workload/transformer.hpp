@@ -24,6 +24,9 @@ struct PassOptions {
   // Training passes price fused attention at FlashAttention-2's measured speed for the pass, the
   // causal mask, the length and the head (flash_attention_speed.hpp); false: at the reference rate.
   bool flash_attention_2_speeds = true;
+  // Training passes: the fused-attention kernel's speed relative to FlashAttention-2's
+  // (attention_kernel_speed in flash_attention_speed.hpp).
+  double attention_kernel_speed = 1.0;
   bool write_kv_cache = false;                  // inference: new K/V are stored in the cache
   bool lm_head_all_tokens = true;               // training: logits of every token; serving: the last one
   bool include_embedding_and_head = true;

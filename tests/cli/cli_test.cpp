@@ -94,6 +94,35 @@ TEST_CASE("software.attention_speeds: uniform prices every attention pass at the
   CHECK(bad.err.find("expected flash_attention_2 | uniform") != std::string::npos);
 }
 
+TEST_CASE("software.attention_kernel prices FlashAttention (v1) and Triton's kernel at half FlashAttention-2's speed") {
+  // FlashAttention-2 is "around 2x" FlashAttention (v1) (Dao 2023, abstract), and the Triton kernel is
+  // taken at v1's speed: each attention pass, compute-bound on GPT-2 small at 1k tokens, takes twice
+  // as long; nothing else changes.
+  const auto fa2 = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json"});
+  REQUIRE(fa2.code == 0);
+  const json a = json::parse(fa2.out);
+  const auto op_time = [](const json& j, const char* name, const char* phase) {
+    for (const auto& op : j["operators"]) {
+      if (op["name"] == name && op["phase"] == phase) return op["time_s"].get<double>();
+    }
+    return 0.0;
+  };
+  for (const char* kernel : {"flash_attention_1", "triton_flash_attention"}) {
+    CAPTURE(kernel);
+    const auto r = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json", "--set",
+                            std::string("software.attention_kernel=") + kernel});
+    REQUIRE(r.code == 0);
+    const json v = json::parse(r.out);
+    CHECK(op_time(v, "attention", "forward") == mlsim::test::approx(2.0 * op_time(a, "attention", "forward")).epsilon(1e-9));
+    CHECK(op_time(v, "attention", "backward") == mlsim::test::approx(2.0 * op_time(a, "attention", "backward")).epsilon(1e-9));
+    CHECK(op_time(v, "mlp_up", "forward") == mlsim::test::approx(op_time(a, "mlp_up", "forward")).epsilon(1e-12));
+    CHECK(v["training"]["step_time_s"].get<double>() > a["training"]["step_time_s"].get<double>());
+  }
+  const auto bad = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "--set", "software.attention_kernel=xformers"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("expected flash_attention_2 | flash_attention_1 | triton_flash_attention") != std::string::npos);
+}
+
 TEST_CASE("the JSON carries every key of the analyze contract") {
   const auto r = run_cli({"analyze", source_path("scenarios/quickstart.yaml"), "-f", "json"});
   const json j = json::parse(r.out);
