@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -44,6 +45,14 @@ const analysis::AccuracyPoint& point(const AccuracyReport& r, const std::string&
   }
   FAIL("no point " << id);
   return r.points.front();
+}
+
+// The scenario a scored point was predicted from, with its overrides; loaded without an error.
+std::optional<spec::Scenario> scenario_of(const analysis::AccuracyPoint& p) {
+  Diagnostics d;
+  auto s = spec::load_scenario_text(p.scenario_yaml, "t", test::zoo(), p.overrides, d);
+  CHECK_FALSE(d.has_errors());
+  return s;
 }
 
 // A published-format text that must parse without errors into `points` points.
@@ -770,8 +779,7 @@ TEST_CASE("Korthikanti et al. 2022: Table 4's layer times are points, each the l
   const AccuracyReport r = published(entry, d);
   REQUIRE(r.points.size() == 3);
   const auto evaluate = [&](const analysis::AccuracyPoint& p) {
-    Diagnostics d2;
-    const auto s = spec::load_scenario_text(p.scenario_yaml, "t", test::zoo(), p.overrides, d2);
+    const auto s = scenario_of(p);
     REQUIRE(s.has_value());
     analysis::Evaluator ev;
     return *ev.evaluate(*s).training;
@@ -816,8 +824,7 @@ TEST_CASE("llm-foundry's MPT benchmarks run on PyTorch FSDP with Composer's redu
   REQUIRE(r.points.size() == 1);
   const auto& p = point(r, "A-MPT");
   REQUIRE(p.status == PointStatus::kScored);
-  Diagnostics d2;
-  const auto s = spec::load_scenario_text(p.scenario_yaml, "t", test::zoo(), p.overrides, d2);
+  const auto s = scenario_of(p);
   REQUIRE(s.has_value());
   CHECK(s->model.id == "mpt_7b");
   CHECK(s->software.id == "pytorch_fsdp");
@@ -861,8 +868,7 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   CHECK(point(r, "A-FA2@gpt3_13B_2k_fa2").reason.find("gpt3_<1.3B|2.7B>") != std::string::npos);
   const auto& main = point(r, "A-FA2");
   REQUIRE(main.status == PointStatus::kScored);
-  Diagnostics d2;
-  const auto s = spec::load_scenario_text(main.scenario_yaml, "t", test::zoo(), main.overrides, d2);
+  const auto s = scenario_of(main);
   REQUIRE(s.has_value());
   CHECK(s->model.id == "gpt3_1_3b");
   CHECK(s->software.id == "pytorch_eager");
@@ -889,7 +895,7 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   const auto& v1 = point(r, "A-FA2@flashattention_v1");
   REQUIRE(v1.status == PointStatus::kScored);
   CHECK(*v1.expected == 189.0);
-  const auto sv1 = spec::load_scenario_text(v1.scenario_yaml, "t", test::zoo(), v1.overrides, d2);
+  const auto sv1 = scenario_of(v1);
   REQUIRE(sv1.has_value());
   CHECK(sv1->software.attention_kernel == spec::SoftwareSpec::AttentionKernel::kFlashAttention1);
   CHECK(*v1.predicted < *main.predicted);
@@ -897,14 +903,14 @@ TEST_CASE("Dao 2023 (FlashAttention-2): the training table runs as the flash-att
   const auto& other = point(r, "A-FA2@gpt3_2.7B_2k_fa2");
   REQUIRE(other.status == PointStatus::kScored);
   CHECK(*other.expected == 205.0);
-  const auto s27 = spec::load_scenario_text(other.scenario_yaml, "t", test::zoo(), other.overrides, d2);
+  const auto s27 = scenario_of(other);
   REQUIRE(s27.has_value());
   CHECK(s27->model.id == "gpt3_2_7b");
   CHECK(s27->training->global_batch == 512);
   CHECK(s27->training->micro_batch == 4);   // gpt3-2.7B-flash-hdim128.yaml on 80 GB
   // Standard attention has no transcribed config: the largest micro-batch that fits.
   const auto& standard = point(r, "A-FA2@without_flashattention");
-  const auto s_std = spec::load_scenario_text(standard.scenario_yaml, "t", test::zoo(), standard.overrides, d2);
+  const auto s_std = scenario_of(standard);
   REQUIRE(s_std.has_value());
   CHECK(s_std->training->micro_batch == 4);
   CHECK(analysis::Evaluator{}.evaluate(*s_std).training->max_micro_batch < 8);
