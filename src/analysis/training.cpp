@@ -555,8 +555,15 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
       Sync out;
       if (ranks <= 1 || p_rank <= 0.0) return out;
       const system::GroupPath path = cluster.place(ranks, stride);
-      // The list form's copies: one kernel per rank, moving the gathered (or scattered) buffer once.
-      const double list_copies_s = s.software.zero_list_collectives ? static_cast<double>(ranks) * launch.device_gap_s : 0.0;
+      // The list form's per-rank work, moving the gathered (or scattered) buffer once: DeepSpeed
+      // 2021's _allgather_param builds the output list with one Python `narrow` per rank
+      // (partition_parameters.py), and PyTorch's list-form all_gather / reduce_scatter copies each
+      // rank's slice out of (into) its flat buffer with one `copy_`, a cudaMemcpyAsync, per rank
+      // (ProcessGroupNCCL.cpp; NVIDIA/Fuser PR 2384, apex PR 1360). Each slice is small (a weight
+      // matrix over the ranks), so the host's per-op cost, not the copy, sets the pace: a PyTorch op
+      // per rank at the stack's host cost per kernel, or the device gap if that is longer.
+      const double per_rank_s = std::max(launch.device_gap_s, launch.host_per_kernel_s);
+      const double list_copies_s = s.software.zero_list_collectives ? static_cast<double>(ranks) * per_rank_s : 0.0;
       const auto split = [&](solvers::Collective c, double bytes) {
         const double copy_bytes = s.software.zero_list_collectives ? 2.0 * bytes / units : 0.0;
         const double copy_s = list_copies_s + (copy_bytes > 0.0 ? copy_bytes / rates.memory_bandwidth : 0.0);

@@ -234,6 +234,13 @@ TEST_CASE("ZeRO-3's collectives per layer and per weight matrix; DeepSpeed's lis
   const double bw = s->system.accelerator.memory_bandwidth.si() * s->system.accelerator.efficiency.memory;
   const double copies = 4.0 * 128.0 * 8.0 * 2.5e-6 + (3.0 * 2.0 * (2.0 * P) + 2.0 * (4.0 * P)) / bw;
   CHECK(exposed(", zero_collectives: per_matrix, zero_list_collectives: true") == mlsim::test::approx(per_matrix + copies).epsilon(1e-9));
+  // Under a host slower than the device gap, each rank's slice costs the host's per-op time (the
+  // Python narrow that builds the list and the copy_ per rank): 21 us instead of 2.5 us.
+  const auto host_bound = run(replaced(with(", zero_collectives: per_matrix, zero_list_collectives: true"), "host_per_kernel: 0 us",
+                                       "host_per_kernel: 21 us"));
+  REQUIRE(host_bound.training.has_value());
+  CHECK(host_bound.training->exposed_dp_s ==
+        mlsim::test::approx(per_matrix + copies + 4.0 * 128.0 * 8.0 * (21e-6 - 2.5e-6)).epsilon(1e-9));
 }
 
 TEST_CASE("ZeRO-3 prefetch: every gather but a pass's first runs beside the unit before it") {
