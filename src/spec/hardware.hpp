@@ -118,7 +118,7 @@ struct SoftwareSpec {
   // kernels whose per-pass speeds are not published (cuDNN's fused attention).
   bool flash_attention_2_speeds = true;
   // Training's fused-attention kernel, priced as FlashAttention-2 times its speed relative to it
-  // (spec::attention_kernel_speed): FlashAttention-2; FlashAttention (v1), which FlashAttention-2
+  // (workload::attention_kernel_speed): FlashAttention-2; FlashAttention (v1), which FlashAttention-2
   // runs about 2x faster (Dao 2023, abstract); the Triton FlashAttention of 2022-2023
   // (flash_attn_triton.py, which llm-foundry's attn_impl: triton vendors), whose author puts its
   // forward plus backward slightly slower than FlashAttention (v1)'s CUDA kernels (its docstring).
