@@ -228,6 +228,10 @@ void Evaluator::evaluate_training(const spec::Scenario& s, const EvalOptions& o,
   const double seq_rank = seq / cp;
   const double cp_context = par.cp > 1 ? seq / 2.0 * (1.0 - 1.0 / cp) : 0.0;
   const bool flash = s.software.flash_attention;
+  if (!flash && s.software.attention_kernel != spec::SoftwareSpec::AttentionKernel::kFlashAttention2) {
+    e.warnings.push_back("software.attention_kernel names a fused-attention kernel, but software.flash_attention is false: "
+                         "attention is materialized and the kernel is not used");
+  }
   if (!cnn) check_context(m, t.seq_len, e);
   const workload::ParamCount params = workload::count_params(m);
   // The layers' dense parameters (without the embedding, the final norm, the head and the routed

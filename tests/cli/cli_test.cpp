@@ -48,6 +48,14 @@ void compare_json(const json& expected, const json& actual, const std::string& p
   }
 }
 
+// The time of the analyze report's operator `name` in `phase` (0 when there is none).
+double operator_time(const json& report, const char* name, const char* phase) {
+  for (const auto& op : report["operators"]) {
+    if (op["name"] == name && op["phase"] == phase) return op["time_s"].get<double>();
+  }
+  return 0.0;
+}
+
 std::string temp_dir() {
   const auto dir = std::filesystem::temp_directory_path() / ("mlsim_cli_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -77,12 +85,7 @@ TEST_CASE("software.attention_speeds: uniform prices every attention pass at the
                             "software.attention_speeds=uniform"});
   REQUIRE(fa2.code == 0);
   REQUIRE(uni.code == 0);
-  const auto attention = [](const json& j, const char* phase) {
-    for (const auto& op : j["operators"]) {
-      if (op["name"] == "attention" && op["phase"] == phase) return op["time_s"].get<double>();
-    }
-    return 0.0;
-  };
+  const auto attention = [](const json& j, const char* phase) { return operator_time(j, "attention", phase); };
   const json a = json::parse(fa2.out), u = json::parse(uni.out);
   const double causal = 260.0 / 350.0;
   CHECK(attention(a, "forward") == mlsim::test::approx(attention(u, "forward") * 370.0 / (306.0 * causal)).epsilon(1e-6));
@@ -101,23 +104,22 @@ TEST_CASE("software.attention_kernel prices FlashAttention (v1) and Triton's ker
   const auto fa2 = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json"});
   REQUIRE(fa2.code == 0);
   const json a = json::parse(fa2.out);
-  const auto op_time = [](const json& j, const char* name, const char* phase) {
-    for (const auto& op : j["operators"]) {
-      if (op["name"] == name && op["phase"] == phase) return op["time_s"].get<double>();
-    }
-    return 0.0;
-  };
   for (const char* kernel : {"flash_attention_1", "triton_flash_attention"}) {
     CAPTURE(kernel);
     const auto r = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json", "--set",
                             std::string("software.attention_kernel=") + kernel});
     REQUIRE(r.code == 0);
     const json v = json::parse(r.out);
-    CHECK(op_time(v, "attention", "forward") == mlsim::test::approx(2.0 * op_time(a, "attention", "forward")).epsilon(1e-9));
-    CHECK(op_time(v, "attention", "backward") == mlsim::test::approx(2.0 * op_time(a, "attention", "backward")).epsilon(1e-9));
-    CHECK(op_time(v, "mlp_up", "forward") == mlsim::test::approx(op_time(a, "mlp_up", "forward")).epsilon(1e-12));
+    CHECK(operator_time(v, "attention", "forward") == mlsim::test::approx(2.0 * operator_time(a, "attention", "forward")).epsilon(1e-9));
+    CHECK(operator_time(v, "attention", "backward") == mlsim::test::approx(2.0 * operator_time(a, "attention", "backward")).epsilon(1e-9));
+    CHECK(operator_time(v, "mlp_up", "forward") == mlsim::test::approx(operator_time(a, "mlp_up", "forward")).epsilon(1e-12));
     CHECK(v["training"]["step_time_s"].get<double>() > a["training"]["step_time_s"].get<double>());
   }
+  // Without fused attention the kernel has nothing to price: said, not silently dropped.
+  const auto unfused = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "-f", "json", "--set",
+                                "software.attention_kernel=flash_attention_1", "--set", "software.flash_attention=false"});
+  REQUIRE(unfused.code == 0);
+  CHECK(json::parse(unfused.out)["warnings"].dump().find("software.attention_kernel") != std::string::npos);
   const auto bad = run_cli({"analyze", source_path("scenarios/gpt2_training_a100.yaml"), "--set", "software.attention_kernel=xformers"});
   CHECK(bad.code == 2);
   CHECK(bad.err.find("expected flash_attention_2 | flash_attention_1 | triton_flash_attention") != std::string::npos);
